@@ -1,0 +1,1 @@
+"""The care-record gateway: FHIR R4 store, REST API, auth, audit, subscriptions and pages."""

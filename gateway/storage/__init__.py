@@ -1,0 +1,1 @@
+"""Relational storage for FHIR resources, their history, search index and gateway bookkeeping."""

@@ -1,0 +1,13 @@
+"""Import every table module so the shared MetaData holds the whole schema (for alembic and tests)."""
+
+from __future__ import annotations
+
+import gateway.audit.table  # noqa: F401
+import gateway.imports.tables  # noqa: F401
+import gateway.linking.tables  # noqa: F401
+import gateway.storage.index_tables  # noqa: F401
+import gateway.storage.tables  # noqa: F401
+import gateway.subscriptions.tables  # noqa: F401
+from gateway.storage.metadata import metadata
+
+__all__ = ["metadata"]
