@@ -1,0 +1,1 @@
+"""FHIR search: parameter definitions, indexing and query translation."""
