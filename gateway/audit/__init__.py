@@ -1,0 +1,1 @@
+"""Audit trail: every read, search and write recorded as an AuditEvent."""

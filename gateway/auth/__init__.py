@@ -1,0 +1,1 @@
+"""Authentication (JWT bearer, SMART v2 scopes) and authorisation."""

@@ -1,0 +1,27 @@
+"""Who is calling and what they may do, for the span of one request.
+
+Set once per request by the security dependency; write hooks running inside the database
+transaction read it (through a context variable, which Starlette copies into the thread pool) to
+audit the write in the same commit.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from gateway.auth.principal import Principal
+
+
+@dataclass(slots=True)
+class Caller:
+    """The authenticated principal plus request facts the audit trail needs."""
+
+    principal: Principal
+    request_id: str
+    client: str | None = None
+    interaction: str = ""
+    audited_writes: list[str] = field(default_factory=list)
+
+
+current_caller: ContextVar[Caller | None] = ContextVar("current_caller", default=None)

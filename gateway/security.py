@@ -1,0 +1,125 @@
+"""Auth and audit wired into every request: the `caller` dependency, scope checks, audit calls.
+
+Reads and searches are audited through the group-committing writer (the response waits until its
+audit row is durable); writes are audited by a write hook inside the same database transaction as
+the write, so a write and its audit commit together. Failures are audited by the error handlers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+from fastapi import Request
+from sqlalchemy import Connection
+
+from gateway.audit.entry import AuditEntry
+from gateway.audit.writer import record_in
+from gateway.auth.principal import authenticate, authorize
+from gateway.outcomes import forbidden
+from gateway.repository.base import WriteEvent
+from gateway.request_context import Caller, current_caller
+
+# Request ids: a per-process prefix and a counter (uuid4 per request showed up in the read profile).
+_PROCESS = uuid.uuid4().hex[:8]
+_REQUESTS = itertools.count(1)
+
+_WRITE_INTERACTIONS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+
+
+async def caller(request: Request) -> Caller:
+    """FastAPI dependency: the authenticated caller (401 without a valid bearer token)."""
+    principal = authenticate(request.headers.get("authorization"), request.app.state.verifier)
+    who = Caller(principal, request.headers.get("x-request-id") or f"{_PROCESS}-{next(_REQUESTS)}",
+                 request.client.host if request.client else None)
+    request.state.caller = who
+    current_caller.set(who)
+    return who
+
+
+# Types a wildcard scope (user/*.rs) does not reach: reading who looked at whose record is for
+# administrators, or for a token that names the type explicitly (e.g. system/AuditEvent.rs).
+EXPLICIT_ONLY_TYPES = frozenset({"AuditEvent"})
+
+
+def authorized(who: Caller, interaction: str, res_type: str) -> None:
+    """403 unless the caller's scopes allow `interaction` on `res_type` ('*' = any type)."""
+    who.interaction = interaction
+    authorize(who.principal, interaction, res_type)
+    if res_type in EXPLICIT_ONLY_TYPES and who.principal.role != "admin":
+        if not any(scope.resource_type == res_type for scope in who.principal.scopes.scopes):
+            raise forbidden(f"{who.principal.user} may not read the audit trail: it needs the admin role or a "
+                            f"scope naming {res_type} explicitly (e.g. user/{res_type}.rs)")
+
+
+def _patient_of(res_type: str | None, res_id: str | None) -> str | None:
+    return f"Patient/{res_id}" if res_type == "Patient" and res_id else None
+
+
+async def audit(
+    request: Request,
+    who: Caller,
+    interaction: str,
+    res_type: str | None,
+    res_id: str | None = None,
+    query: str | None = None,
+    status: int = 200,
+    patient: str | None = None,
+) -> None:
+    """Record a read-side interaction; returns once the audit row is committed."""
+    entry = AuditEntry(
+        user=who.principal.user, role=who.principal.role, interaction=interaction, resource_type=res_type,
+        resource_id=res_id, query=query, status=status, client=who.client, request_id=who.request_id,
+        patient=patient or _patient_of(res_type, res_id),
+    )
+    await request.app.state.audit_writer.record(entry)
+
+
+async def audit_failure(request: Request, status: int) -> None:
+    """Audit a request that failed (called by the error handlers). Unauthenticated attempts are
+    recorded under the user 'anonymous'."""
+    writer = getattr(request.app.state, "audit_writer", None)
+    if writer is None or not writer.running or not request.url.path.startswith("/fhir"):
+        return
+    who: Caller | None = getattr(request.state, "caller", None)
+    parts = [p for p in request.url.path.split("/") if p][1:]
+    entry = AuditEntry(
+        user=who.principal.user if who else "anonymous",
+        role=who.principal.role if who else None,
+        interaction=(who.interaction if who and who.interaction else request.method.lower()),
+        resource_type=parts[0] if parts and parts[0][:1].isupper() else None,
+        resource_id=parts[1] if len(parts) > 1 and not parts[1].startswith(("_", "$")) else None,
+        query=str(request.url.query) or None, status=status,
+        client=request.client.host if request.client else None,
+        request_id=who.request_id if who else None,
+    )
+    try:
+        await writer.record(entry)
+    except Exception:  # noqa: BLE001 - the original error is what the client must see
+        return
+
+
+def audit_write_hook(conn: Connection, event: WriteEvent) -> None:
+    """Write hook: audit each write in its own transaction, as the current caller (or the system,
+    for imports and background work, which set their own caller)."""
+    who = current_caller.get()
+    entry = AuditEntry(
+        user=who.principal.user if who else "system",
+        role=who.principal.role if who else "system",
+        interaction=_WRITE_INTERACTIONS.get(event.method, "update"),
+        resource_type=event.res_type, resource_id=event.res_id,
+        status=204 if event.method == "DELETE" else 200,
+        client=who.client if who else None, request_id=who.request_id if who else None,
+        patient=_patient_of(event.res_type, event.res_id) or _subject_of(event.after),
+    )
+    record_in(conn, entry)
+
+
+def _subject_of(resource: dict | None) -> str | None:  # type: ignore[type-arg]
+    if not resource:
+        return None
+    for key in ("subject", "patient", "beneficiary"):
+        ref = resource.get(key)
+        if isinstance(ref, dict) and str(ref.get("reference", "")).startswith("Patient/"):
+            return str(ref["reference"])
+    return None

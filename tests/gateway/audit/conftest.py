@@ -1,0 +1,59 @@
+"""Database fixtures for audit tests: a fresh SQLite file always, PostgreSQL when GATEWAY_TEST_POSTGRES_URL is set."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from gateway.audit.table import audit_log
+
+POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL")
+
+
+def _sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
+    audit_log.create(engine)
+    yield engine
+    engine.dispose()
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    assert POSTGRES_URL is not None
+    schema = f"audit_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    audit_log.create(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(POSTGRES_URL is None, reason="GATEWAY_TEST_POSTGRES_URL not set"),
+            ],
+        ),
+    ]
+)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine whose database holds an empty `audit_log` table (and nothing else)."""
+    if request.param == "sqlite":
+        yield from _sqlite_engine(tmp_path)
+    else:
+        yield from _postgres_engine()
