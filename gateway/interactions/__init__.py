@@ -1,0 +1,1 @@
+"""Interaction logic behind the routes: search and history Bundles, patch, batch/transaction."""
