@@ -1,0 +1,103 @@
+"""The contract between a source adapter and the gateway's import pipeline.
+
+An adapter reads a source export (a folder or a zip) as a stream and yields one *record* per
+input row: either the FHIR resources the row becomes (`Converted`) or the reason it could not be
+used (`Rejected`). The pipeline writes the resources, decides created / updated / unchanged, and
+keeps the per-row report, so adapters never touch HTTP or SQL and every row is accounted for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+FhirJson = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RowRef:
+    """Where a record came from: file name inside the export, 1-based line of the row's first
+    physical line (the header is line 1), and the row's own key in its source table."""
+
+    file: str
+    line: int
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ElementMerge:
+    """Upsert (or with `remove`, drop) one list element, matched by its FHIR element `id`,
+    inside a resource another row owns. Used where a source keeps parts of one FHIR resource in
+    separate tables (SystmOne's address history and contact details fold into its Patient), so a
+    delta that touches only an address still updates the Patient it belongs to."""
+
+    resource_type: str
+    resource_id: str
+    path: str  # top-level list element of the resource, e.g. "address" or "telecom"
+    element_id: str
+    element: FhirJson | None = None
+    remove: bool = False
+
+
+@dataclass(slots=True)
+class Converted:
+    """A row that became FHIR.
+
+    `resources` are complete resources with deterministic ids (see each adapter's `ids.py`).
+    `deletes` are (type, id) pairs a delete marker (SystmOne `RemovedData`) removes.
+    `merges` are element-level upserts into resources other rows own.
+    `preserve` names top-level list paths that the pipeline carries over from the stored version
+    of each resource in `resources` (elements that `merges` put there), per resource type.
+    `warnings` are kept in the row report without rejecting the row.
+    """
+
+    ref: RowRef
+    resources: list[FhirJson] = field(default_factory=list)
+    deletes: list[tuple[str, str]] = field(default_factory=list)
+    merges: list[ElementMerge] = field(default_factory=list)
+    preserve: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A row that could not be used: `code` is a stable error code (see `errors.py`), `reason`
+    a sentence a person understands, naming the column or value at fault."""
+
+    ref: RowRef
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileNotice:
+    """Something about a whole file rather than a row: a table the adapter does not read
+    (`skipped`), a column it ignores (`warning`), an export or file that cannot be read at all
+    (`error`: the import run fails, so a script never mistakes an unreadable extract for an empty
+    one), or the file's checksum and row count (`info`: yielded once as a file starts, with `sha256` and `size_bytes`, so the pipeline
+    can record the run's inputs and show progress). Rows of a file that is rejected as a whole are still yielded as `Rejected`."""
+
+    file: str
+    level: str  # "skipped" | "warning" | "error" | "info"
+    message: str
+    sha256: str | None = None
+    size_bytes: int | None = None
+
+
+SourceRecord = Converted | Rejected | FileNotice
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """A source system's adapter. `read` streams records row by row: memory must stay flat
+    however large the export. `source` is the name used on the command line and in import runs."""
+
+    source: str
+
+    def read(self, path: Path) -> Iterator[SourceRecord]:
+        """Parse every file of the export at `path` (a folder or a .zip) and yield one record
+        per data row, plus file notices. Must never raise on bad content: bad rows and files
+        become `Rejected` records."""
+        ...

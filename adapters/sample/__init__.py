@@ -1,0 +1,1 @@
+"""Deterministic synthetic people and their source-system records, for demos and tests."""
