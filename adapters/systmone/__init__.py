@@ -1,0 +1,1 @@
+"""SystmOne-style Strategic Reporting extract adapter."""

@@ -1,0 +1,205 @@
+"""Reading an SR extract as a stream: its files (a folder or a .zip), their encoding, and their
+CSV rows with the physical line each row starts on.
+
+Nothing here knows FHIR. A file is read twice: once to fingerprint it (sha256, size, encoding,
+line endings) so the import run can record its inputs before any row, then row by row. Memory
+stays flat: one row at a time, whatever the file size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import sys
+import zipfile
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from adapters.systmone.schema import READ_ORDER
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractFile:
+    """One CSV file of the extract and how to open it."""
+
+    name: str  # file name inside the extract, e.g. "SRPatient.csv"
+    table: str  # "SRPatient"
+    open: Callable[[], IO[bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What the first pass over a file found."""
+
+    sha256: str
+    size: int
+    encoding: str  # "ascii", "utf-8", "utf-8-sig" or "cp1252"
+    line_ending: str  # "CRLF", "LF" or "none"
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    """A data row: its first physical line, its fields, or why it could not be read."""
+
+    line: int
+    fields: list[str]
+    error: str | None = None
+
+
+def list_files(path: Path) -> list[ExtractFile]:
+    """The CSV files of an extract (a folder or a .zip), lookups first (see `schema.READ_ORDER`)."""
+    files: list[ExtractFile] = []
+    if path.is_dir():
+        for item in sorted(path.iterdir()):
+            if item.is_file() and item.suffix.lower() == ".csv":
+                files.append(ExtractFile(item.name, item.stem, _file_opener(item)))
+    else:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.lower().endswith(".csv") and not n.endswith("/")]
+        for name in sorted(names):
+            files.append(ExtractFile(name, PurePosixPath(name).stem, _zip_opener(path, name)))
+    return sorted(files, key=lambda f: (READ_ORDER.get(f.table, len(READ_ORDER)), f.name))
+
+
+def _file_opener(path: Path) -> Callable[[], IO[bytes]]:
+    return lambda: path.open("rb")
+
+
+def _zip_opener(path: Path, name: str) -> Callable[[], IO[bytes]]:
+    @contextmanager
+    def opened() -> Iterator[IO[bytes]]:
+        with zipfile.ZipFile(path) as archive, archive.open(name) as member:
+            yield member
+
+    return opened  # type: ignore[return-value]
+
+
+def fingerprint(source: ExtractFile) -> Fingerprint:
+    """Hash the file and decide its encoding: a UTF-8 BOM, else UTF-8 if every byte decodes, else
+    Windows-1252 (the SR default)."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    ascii_only = True
+    size = 0
+    head = b""
+    with source.open() as stream:
+        while chunk := stream.read(_CHUNK):
+            if not head:
+                head = chunk[:65536]
+            digest.update(chunk)
+            size += len(chunk)
+            if ascii_only and not chunk.isascii():
+                ascii_only = False
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    if head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig" if utf8 else "cp1252"
+    elif ascii_only:
+        encoding = "ascii"  # reads the same as Windows-1252 and UTF-8
+    else:
+        encoding = "utf-8" if utf8 else "cp1252"
+    ending = "CRLF" if b"\r\n" in head else ("LF" if b"\n" in head else "none")
+    return Fingerprint(digest.hexdigest(), size, encoding, ending)
+
+
+def _lines(stream: IO[bytes], encoding: str) -> Iterator[str]:
+    codec = {"utf-8-sig": "utf-8", "ascii": "cp1252"}.get(encoding, encoding)
+    first = True
+    for raw in stream:
+        if first:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+            first = False
+        yield raw.decode(codec, errors="replace")
+
+
+class _PushbackLines:
+    """Physical lines for csv.reader, remembering the ones the current row took and letting them be
+    pushed back, so a row ruined by an unterminated quote can give its later lines back."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._back: deque[str] = deque()
+        self.taken: list[str] = []
+
+    def __iter__(self) -> _PushbackLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._back.popleft() if self._back else next(self._lines)
+        self.taken.append(line)
+        return line
+
+    def push_back(self, lines: list[str]) -> None:
+        self._back.extendleft(reversed(lines))
+
+
+def _rows_follow(taken: list[str], expected: int) -> bool:
+    """Whether the lines a wrong-sized multi-line row swallowed start with a complete row of their
+    own (balanced quotes, the header's field count): then a quote was left open and they are rows;
+    else the row really spans those lines (its closing quote sits on a later line)."""
+    line = taken[1]
+    if line.count('"') % 2:
+        return False
+    first = next(csv.reader([line], strict=False), None)
+    return first is not None and len(first) == expected
+
+
+def read_rows(source: ExtractFile, encoding: str) -> Iterator[CsvRow]:
+    """Every row of the file, header first, with the 1-based physical line it starts on. A row the
+    CSV reader cannot make sense of comes back with `error` set and the reader carries on.
+
+    Quoted fields may hold line breaks, so a quote opened and never closed swallows the lines after
+    it. When a row that spans several lines has the wrong number of fields (or runs into the end of
+    the file), only its first line is rejected and the lines after it are read again as rows."""
+    with source.open() as stream:
+        lines = _PushbackLines(_lines(stream, encoding))
+        reader = csv.reader(lines, strict=False)
+        expected: int | None = None
+        start = 1
+        while True:
+            lines.taken = []
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                taken = lines.taken
+                yield CsvRow(start, [], f"the CSV row cannot be read ({exc}); is a quote left open?")
+                if len(taken) > 1:
+                    lines.push_back(taken[1:])
+                    reader = csv.reader(lines, strict=False)
+                    start += 1
+                else:
+                    start += max(1, len(taken))
+                continue
+            taken = lines.taken
+            if len(taken) > 1 and expected is not None and len(fields) != expected and _rows_follow(taken, expected):
+                yield CsvRow(start, [], f"a quoted field opened on this line is never closed (the row "
+                                        f"runs on for {len(taken)} lines with {len(fields)} fields, not {expected})")
+                lines.push_back(taken[1:])
+                start += 1
+                continue
+            row_start, start = start, start + len(taken)
+            if len(taken) > 1:  # a quoted field held line breaks: keep them as plain \n
+                fields = [f.replace("\r\n", "\n") for f in fields]
+            if fields:
+                if expected is None:
+                    expected = len(fields)
+                yield CsvRow(row_start, fields)

@@ -1,0 +1,102 @@
+"""The SR tables this adapter reads: their columns (v93 layout), which are required, and the order
+they are read in.
+
+Order matters: lookups (SRMapping) and the problem index (SRProblem) must be complete before the
+rows that use them; otherwise each table stands alone. Column lists are from the format notes in
+`shared/formats/systmone.md`; a column not listed is reported once per file and ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One SR table: its columns, those a file must have, and whether rows are lookups only."""
+
+    name: str
+    columns: frozenset[str]
+    required: frozenset[str]
+    reference: bool = False  # rows feed lookups, not FHIR (SRManifest, SRMapping, SRMappingGroup)
+
+
+_COMMON = "RowIdentifier IDOrganisationVisibleTo DateEventRecorded DateEvent IDProfileEnteredBy IDDoneBy " \
+          "TextualEventDoneBy IDOrganisationDoneAt IDEvent IDPatient IDOrganisation IDOrganisationRegisteredAt " \
+          "RemovedData IDReferralIn"
+
+
+def _table(name: str, columns: str, required: str, *, reference: bool = False, common: bool = False) -> Table:
+    cols = set(columns.split())
+    if common:
+        cols |= set(_COMMON.split())
+    if not reference:
+        cols.add("RemovedData")
+    return Table(name, frozenset(cols), frozenset(required.split()), reference)
+
+
+TABLES: tuple[Table, ...] = (
+    _table("SRManifest", "FileName IsDelta IsReference DateExtractFrom DateExtractTo", "FileName IsDelta",
+           reference=True),
+    _table("SRMappingGroup", "RowIdentifier Description", "RowIdentifier", reference=True),
+    _table("SRMapping", "RowIdentifier IdMappingGroup Mapping", "RowIdentifier Mapping", reference=True),
+    _table("SROrganisation", "RowIdentifier Name ID HouseName HouseNumber NameOfRoad NameOfLocality NameOfTown "
+           "NameOfCounty FullPostCode Telephone SecondaryTelephone Fax MadeObsolete IDTrust IDCcg",
+           "RowIdentifier Name ID"),
+    _table("SRStaffMember", "RowIdentifier StaffName StaffUserName NationalIdType IDNational IDSmartCard Obsolete",
+           "RowIdentifier StaffName"),
+    _table("SRStaffMemberProfile", "RowIdentifier DateProfileCreated IdProfileCreatedBy IDStaffMemberProfileRole "
+           "StaffRole DateEmploymentStart DateEmploymentEnd PPAID GPLocalCode IDStaffMember IDOrganisation GmpID",
+           "RowIdentifier IDStaffMember"),
+    _table("SRPatient", "RowIdentifier IDOrganisationVisibleTo Title FirstName MiddleNames Surname PreviousSurname "
+           "NHSNumber DateBirth DateDeath BirthPlace Gender SpeaksEnglish EmailAddress TestPatient SSRef "
+           "SpineMatched", "RowIdentifier Surname NHSNumber DateBirth Gender SpineMatched"),
+    _table("SRPatientAddressHistory", "NameOfBuilding NumberOfBuilding NameOfRoad NameOfLocality NameOfTown "
+           "NameOfCounty FullPostCode DateTo AddressType CcgOfResidence", "RowIdentifier IDPatient", common=True),
+    _table("SRPatientContactDetails", "ContactType ContactNumber", "RowIdentifier IDPatient ContactType ContactNumber",
+           common=True),
+    _table("SRPatientRelationship", "DateEnded RelationshipType PersonalGuardianOrProxy NextOfKin CaresForPatient "
+           "PrincipalCarerForPatient KeyHolder HasParentalResponsibility FinancialRepresentative Advocate "
+           "MainVisitor CallCentreCallBackConsent CopyCorrespondence ContactOrder ContactMethod CommunicationFormat "
+           "InterpreterRequired IDRelationshipWithPatient IDPatientRelationshipWith CodeRelationshipWithUser "
+           "RelationshipWithName RelationshipWithDateOfBirth RelationshipWithHouseName RelationshipWithHouseNumber "
+           "RelationshipWithRoad RelationshipWithLocality RelationshipWithPostTown RelationshipWithCounty "
+           "RelationshipWithPostCode RelationshipWithTelephone RelationshipWithWorkTelephone "
+           "RelationshipWithMobileTelephone RelationshipWithFax RelationshipWithEmailAddress RelationshipWithSex "
+           "RelationshipWithSpokenLanguage RelationshipWithOrganisation",
+           "RowIdentifier IDPatient RelationshipType", common=True),
+    _table("SREvent", "IDStaffMemberProfileRole IDAuthorisedBy IDProfileAuthorisedBy ContactEventLocation "
+           "ContactMethod EventIncomplete ClinicalEvent IDTeam IDBranch", "RowIdentifier IDPatient DateEvent",
+           common=True),
+    _table("SRProblem", "CTV3Code DateEnd Severity IDCode", "RowIdentifier IDPatient CTV3Code", common=True),
+    _table("SRCode", "CTV3Code CTV3Text SNOMEDCode SNOMEDText NumericComparator IsNumeric NumericValue NumericUnit "
+           "EpisodeType IDTemplate IDQuestionnaire IDAppointment IDVisit", "RowIdentifier IDPatient CTV3Code",
+           common=True),
+    _table("SRPrimaryCareMedication", "IDMultiLexProduct IDMultiLexPack IDMultiLexDMD NameOfMedication "
+           "DateMedicationStart DateMedicationEnd MedicationDosage MedicationQuantity IsSupervised SupervisedDose "
+           "UnsupervisedDose IsRepeatMedication IsOtherMedication IsDentalMedication IsHospitalMedication "
+           "IDRepeatTemplate", "RowIdentifier IDPatient NameOfMedication", common=True),
+    _table("SRRepeatTemplate", "IDMultiLexProduct IDMultiLexPack IDMultiLexDMD NameOfMedication "
+           "DateMedicationTemplateStart DateMedicationTemplateEnd DateMedicationTemplateReview MedicationDosage "
+           "MedicationQuantity MaxIssues CourseLengthPerIssue DrugStatus", "RowIdentifier IDPatient NameOfMedication",
+           common=True),
+    _table("SRDrugSensitivity", "DateStarted DateEnded FormulationSpecific IDDrugCode IDMultiLexAction",
+           "RowIdentifier IDPatient IDDrugCode", common=True),
+    _table("SRImmunisation", "IDVaccination IDImmunisationContent Dose Location Method DateExpiry ImmsReadCode "
+           "VaccPart VaccBatchNumber VaccAreaCode VaccinationStatus", "RowIdentifier IDPatient ImmsReadCode",
+           common=True),
+    _table("SRAppointment", "RowIdentifier IDOrganisationVisibleTo DateStart DateEnd AppointmentStatus "
+           "DateAppointmentBooked DatePatientArrival DatePatientSeen FollowUpAppointment TelephoneAppointment "
+           "IDClinician IDProfileClinician RotaName RotaType RotaLocation RotaCode IDRotaOwner IDProfileRotaOwner "
+           "AllowsOverbooking BookingContactNumber DateAppointmentCancelled IDRota IDReferralIn IDPatient "
+           "IDOrganisation IDOrganisationRegisteredAt", "RowIdentifier IDPatient DateStart AppointmentStatus"),
+    _table("SRVisit", "RowIdentifier IDOrganisationVisibleTo DateEventRecorded IDProfileEnteredBy DateBooked "
+           "DateRequested CurrentStatus IDProfileRequested IDProfileAssigned FollowUpDetails IDReferralIn IDPatient "
+           "IDOrganisation Duration IDOrganisationRegisteredAt", "RowIdentifier IDPatient DateBooked CurrentStatus"),
+    _table("SRReferralOut", "TypeOfReferral Reason IDProfileReferrer ServiceOffered ReReferral Urgency "
+           "PrimaryDiagnosis SNOMEDPrimaryDiagnosis RecipientID RecipientIDType "
+           "M101140ReasonForOutOfAreaReferralAdultAcuteMentalHealth", "RowIdentifier IDPatient", common=True),
+)
+
+BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+READ_ORDER: dict[str, int] = {t.name: i for i, t in enumerate(TABLES)}
