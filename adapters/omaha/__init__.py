@@ -1,0 +1,1 @@
+"""Omaha System integrated assessment: model and FHIR mapping."""
