@@ -1,0 +1,1 @@
+"""The import pipeline shared by every source: runs, per-row outcomes, batched idempotent writes."""
