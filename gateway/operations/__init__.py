@@ -1,0 +1,1 @@
+"""FHIR operations ($everything, $lookup, ...), one module per operation."""

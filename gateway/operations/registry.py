@@ -1,0 +1,80 @@
+"""Operation dispatch: each `$op` module registers a handler with its OperationDefinition (data).
+
+See `gateway/operations/README.md` for how to add one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import Response
+
+from gateway.outcomes import FhirError, outcome
+from gateway.request_context import Caller
+
+Handler = Callable[["OperationCall"], Awaitable[Response]]
+
+# Modules that register operations when imported.
+OPERATION_MODULES = (
+    "gateway.operations.validate",
+    "gateway.operations.terminology_ops",
+    "gateway.operations.omaha_assessment",
+    "gateway.operations.omaha_extract",
+    "gateway.operations.omaha_suggestions",
+    "gateway.operations.omaha_trend",
+    "gateway.operations.everything",
+    "gateway.subscriptions.operations",
+)
+
+
+@dataclass(slots=True)
+class OperationCall:
+    """Everything a handler needs: the request, the caller, where it was invoked."""
+
+    request: Request
+    caller: Caller
+    name: str
+    res_type: str | None
+    res_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    name: str
+    levels: frozenset[str]  # "system", "type", "instance"
+    types: frozenset[str] | None  # None: any resource type
+    handler: Handler
+    definition: dict[str, Any]  # OperationDefinition, served in the CapabilityStatement
+
+
+_OPERATIONS: dict[str, Operation] = {}
+
+
+def operation(name: str, levels: set[str], types: set[str] | None, definition: dict[str, Any]) -> Callable[[Handler], Handler]:
+    """Register the decorated coroutine as the handler of `$name`."""
+
+    def register(handler: Handler) -> Handler:
+        _OPERATIONS[name] = Operation(name, frozenset(levels), frozenset(types) if types else None, handler, definition)
+        return handler
+
+    return register
+
+
+def all_operations() -> list[Operation]:
+    for module in OPERATION_MODULES:
+        import_module(module)
+    return sorted(_OPERATIONS.values(), key=lambda op: op.name)
+
+
+async def run_operation(request: Request, who: Caller, name: str, res_type: str | None, res_id: str | None) -> Response:
+    all_operations()
+    op = _OPERATIONS.get(name)
+    level = "instance" if res_id else ("type" if res_type else "system")
+    if op is None or level not in op.levels or (res_type and op.types is not None and res_type not in op.types):
+        where = "/".join(p for p in (res_type, res_id) if p) or "the system level"
+        raise FhirError(outcome("error", "not-supported", f"Operation ${name} is not supported on {where}"), 404)
+    return await op.handler(OperationCall(request, who, name, res_type, res_id))
