@@ -1,0 +1,1 @@
+"""Reliable delivery from the transactional outbox: leases, retries with backoff, dead letters."""

@@ -1,0 +1,1 @@
+"""The social worker's inbox of Liquidlogic-shaped assessment updates."""
