@@ -1,0 +1,120 @@
+"""What every page shares with the API: the same token verifier (the token travels in an HttpOnly
+cookie instead of a header), the same scope checks and the same audit trail; plus rendering.
+
+A page handler is `async (request, who) -> Response`; `page()` signs the caller in (or sends them
+to the login page), and turns a FhirError into an HTML page with the same status, audited as the
+API audits failures."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from gateway.auth.principal import authenticate
+from gateway.outcomes import FhirError, forbidden
+from gateway.pages.text import show_day
+from gateway.request_context import Caller, current_caller
+from gateway.resource_types import SUPPORTED_TYPES
+from gateway.security import EXPLICIT_ONLY_TYPES, audit
+
+COOKIE = "gateway_session"
+TEMPLATES = Path(__file__).with_name("templates")
+Handler = Callable[[Request, Caller], Awaitable[Response]]
+
+env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                  trim_blocks=True, lstrip_blocks=True)
+env.filters["day"] = show_day
+env.filters["markup"] = Markup
+
+
+class SignInRequired(Exception):
+    """No usable session: the page sends the browser to the login form."""
+
+
+def token_of(request: Request) -> str | None:
+    """The session cookie's token, else a bearer token (scripts may call pages like the API)."""
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        return cookie
+    header = request.headers.get("authorization") or ""
+    return header.partition(" ")[2].strip() or None if header.lower().startswith("bearer ") else None
+
+
+def signed_in(request: Request) -> Caller:
+    """The caller, verified exactly as the API verifies a bearer token; SignInRequired otherwise."""
+    token = token_of(request)
+    if not token:
+        raise SignInRequired()
+    try:
+        principal = authenticate(f"Bearer {token}", request.app.state.verifier)
+    except FhirError as exc:
+        raise SignInRequired() from exc
+    who = Caller(principal, request.headers.get("x-request-id") or f"page-{uuid.uuid4().hex[:12]}",
+                 request.client.host if request.client else None)
+    request.state.caller = who
+    current_caller.set(who)
+    return who
+
+
+def can(who: Caller, permission: str, *types: str) -> bool:
+    """Whether the caller's scopes grant `permission` (c r u d s) on every one of `types`."""
+    scopes = who.principal.scopes
+    return all(scopes.allows(permission, t) and (t not in EXPLICIT_ONLY_TYPES or who.principal.role == "admin")
+               for t in types)
+
+
+def readable_types(who: Caller) -> set[str]:
+    return {t for t in SUPPORTED_TYPES if can(who, "r", t)}
+
+
+def need(who: Caller, permission: str, *types: str) -> None:
+    """403 naming what is missing, like the API's scope check."""
+    missing = [t for t in types if not can(who, permission, t)]
+    if missing:
+        verbs = {"r": "read", "s": "search", "c": "create", "u": "update", "d": "delete"}
+        raise forbidden(f"{who.principal.user} may not {verbs[permission]} {', '.join(missing)}: "
+                        f"your sign-in does not include it (e.g. user/{missing[0]}.{permission})")
+
+
+def render(request: Request, who: Caller | None, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
+    html = env.get_template(template).render(request=request, who=who, can=(lambda p, *t: who is not None and
+                                                                             can(who, p, *t)), **context)
+    return HTMLResponse(html, status_code=http_status, headers={"Cache-Control": "no-store"})
+
+
+def _same_origin(request: Request) -> bool:
+    """Form posts must come from the gateway's own pages (the SameSite=Strict cookie already stops
+    other sites sending it; this also refuses a post whose Origin names another site)."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.url.netloc
+
+
+def page(handler: Handler, audit_as: str = "read") -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a page handler with sign-in, the cross-site check and error pages."""
+    async def endpoint(request: Request) -> Response:
+        try:
+            who = signed_in(request)
+        except SignInRequired:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/app/login?next={quote(target)}", status_code=303)
+        try:
+            if request.method == "POST" and not _same_origin(request):
+                raise forbidden("This form was posted from another site")
+            return await handler(request, who)
+        except FhirError as exc:
+            await audit(request, who, who.interaction or audit_as, None, status=exc.status,
+                        query=f"page {request.method} {request.url.path}")
+            return render(request, who, "error.html", exc.status, status_code=exc.status, message=str(exc))
+
+    endpoint.__name__ = handler.__name__
+    return endpoint

@@ -1,0 +1,74 @@
+"""Signing in to the pages. For development the form mints a token locally for a chosen role (the
+same token `gateway token` prints); with an external identity provider configured
+(`GATEWAY_JWKS_URL`) the user pastes the token the provider issued. Either way the token is
+verified like any API token and kept in an HttpOnly, SameSite=Strict cookie."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import unquote
+
+from fastapi import Request
+from starlette.responses import RedirectResponse, Response
+
+from gateway.auth.principal import authenticate
+from gateway.auth.roles import default_roles
+from gateway.auth.tokens import mint_token
+from gateway.outcomes import FhirError
+from gateway.pages.handling import COOKIE, render
+from gateway.request_context import Caller, current_caller
+from gateway.security import audit
+
+PAGE_ROLES = ("nurse", "social-worker", "admin")
+
+
+def _next(raw: str | None) -> str:
+    """Where to go after signing in: only a page of this app (never another site)."""
+    target = unquote(raw or "")
+    return target if target.startswith("/app") and not target.startswith("//") else "/app/caseload"
+
+
+def _local_minting(request: Request) -> bool:
+    return not request.app.state.settings.jwks_url
+
+
+async def login_form(request: Request) -> Response:
+    return render(request, None, "login.html", roles=[default_roles().get(r) for r in PAGE_ROLES],
+                  local=_local_minting(request), next=_next(request.query_params.get("next")), error=None)
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    settings = request.app.state.settings
+    target = _next(str(form.get("next") or ""))
+    token = str(form.get("token") or "").strip()
+    user = str(form.get("user") or "").strip()
+    role = str(form.get("role") or "")
+    error = None
+    if not token and _local_minting(request):
+        if not user or role not in PAGE_ROLES:
+            error = "Enter your name and choose a role."
+        else:
+            teams = [t for t in str(form.get("team") or "").split() if t]
+            token = mint_token(settings, user, role, teams)
+    try:
+        principal = authenticate(f"Bearer {token}", request.app.state.verifier) if token and not error else None
+    except FhirError as exc:
+        principal, error = None, f"That token was not accepted: {exc}"
+    if principal is None:
+        return render(request, None, "login.html", 400 if error else 401, roles=[default_roles().get(r) for r in
+                      PAGE_ROLES], local=_local_minting(request), next=target, error=error or "Sign in first.")
+    who = Caller(principal, "page-login", request.client.host if request.client else None)
+    current_caller.set(who)
+    await audit(request, who, "login", None, query="page sign-in")
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, token, max_age=max(60, principal.expires - int(time.time())), httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https", path="/")
+    return response
+
+
+async def logout(request: Request) -> Response:
+    response = RedirectResponse("/app/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
