@@ -1,0 +1,92 @@
+"""Assemble the FastAPI application: storage, auth, audit, FHIR routes, probes, pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.responses import JSONResponse
+
+from gateway import errors
+from gateway.audit.writer import AuditWriter
+from gateway.auth.keys import ensure_local_key, jwks
+from gateway.auth.tokens import TokenVerifier
+from gateway.health import router as health_router
+from gateway.imports.routes import router as imports_router
+from gateway.linking.hooks import install as install_linking
+from gateway.linking.routes import router as links_router
+from gateway.openapi_doc import install_openapi
+from gateway.pages import router as pages_router
+from gateway.repository.base import Hooks
+from gateway.repository.sql import SqlRepository
+from gateway.routes import read_route
+from gateway.routes import router as fhir_router
+from gateway.repository.index_hook import index_write_hook
+from gateway.security import audit_failure, audit_write_hook
+from gateway.settings import Settings, get_settings
+from gateway.storage.engine import open_database
+from gateway.storage.migrate import require_current
+from gateway.delivery.worker import DeliveryWorker
+from gateway.subscriptions.emit import make_commit_hook
+from gateway.subscriptions.lifecycle import subscription_write_hook
+from gateway.subscriptions.routes import router as subscriptions_router
+
+
+def build_repository(settings: Settings, check_schema: bool = True) -> SqlRepository:
+    """The repository with every write hook the gateway runs inside write transactions."""
+    db = open_database(settings.database_url)
+    if check_schema:
+        require_current(db.reader)
+    hooks = Hooks(on_write=[index_write_hook, audit_write_hook, subscription_write_hook],
+                  before_commit=[make_commit_hook(settings)])
+    install_linking(hooks)
+    return SqlRepository(db, hooks)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The gateway app. Refuses to start (DatabaseBehind) on a database that is not migrated."""
+    settings = settings or get_settings()
+    repo = build_repository(settings)
+    local_key = ensure_local_key(settings.key_dir) if not settings.jwks_url else None
+    audit_writer = AuditWriter(repo.db.writer, settings.audit_flush_ms, settings.audit_batch_size)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        audit_writer.start()
+        worker = DeliveryWorker(repo, settings) if settings.delivery_worker else None
+        if worker is not None:
+            await worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            await audit_writer.stop()
+            repo.db.dispose()
+
+    app = FastAPI(title="Care-record gateway", version="0.1.0", lifespan=lifespan,
+                  docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.repo = repo
+    app.state.verifier = TokenVerifier(settings, local_key=local_key)
+    app.state.audit_writer = audit_writer
+    app.state.audit_failure = audit_failure
+    errors.install(app)
+    app.include_router(health_router)
+    app.include_router(subscriptions_router)
+    app.router.routes.append(read_route)  # before the other FHIR routes: see routes.read
+    app.include_router(fhir_router)
+    app.include_router(imports_router)
+    app.include_router(links_router)
+    app.include_router(pages_router)
+
+    if local_key is not None:
+        public = jwks(local_key)
+
+        @app.get("/.well-known/jwks.json", include_in_schema=False)
+        async def well_known_jwks() -> JSONResponse:
+            return JSONResponse(public)
+
+    install_openapi(app)
+    return app
