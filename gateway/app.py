@@ -16,6 +16,7 @@ from gateway.health import router as health_router
 from gateway.imports.routes import router as imports_router
 from gateway.linking.hooks import install as install_linking
 from gateway.linking.routes import router as links_router
+from gateway.negotiation import FhirNegotiation
 from gateway.openapi_doc import install_openapi
 from gateway.pages import router as pages_router
 from gateway.repository.base import Hooks
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.audit_writer = audit_writer
     app.state.audit_failure = audit_failure
     errors.install(app)
+    app.add_middleware(FhirNegotiation)
     app.include_router(health_router)
     app.include_router(subscriptions_router)
     app.router.routes.append(read_route)  # before the other FHIR routes: see routes.read
