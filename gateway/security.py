@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable
 
 from fastapi import Request
 from sqlalchemy import Connection
@@ -46,10 +47,25 @@ def authorized(who: Caller, interaction: str, res_type: str) -> None:
     """403 unless the caller's scopes allow `interaction` on `res_type` ('*' = any type)."""
     who.interaction = interaction
     authorize(who.principal, interaction, res_type)
-    if res_type in EXPLICIT_ONLY_TYPES and who.principal.role != "admin":
-        if not any(scope.resource_type == res_type for scope in who.principal.scopes.scopes):
-            raise forbidden(f"{who.principal.user} may not read the audit trail: it needs the admin role or a "
-                            f"scope naming {res_type} explicitly (e.g. user/{res_type}.rs)")
+    if not _explicit_rule_met(who, res_type):
+        raise forbidden(f"{who.principal.user} may not read the audit trail: it needs the admin role or a "
+                        f"scope naming {res_type} explicitly (e.g. user/{res_type}.rs)")
+
+
+def _explicit_rule_met(who: Caller, res_type: str) -> bool:
+    if res_type not in EXPLICIT_ONLY_TYPES or who.principal.role == "admin":
+        return True
+    return any(scope.resource_type == res_type for scope in who.principal.scopes.scopes)
+
+
+def may_read(who: Caller) -> Callable[[str], bool]:
+    """Whether the caller may read resources of a type: what a search pulls in by `_include` or
+    `_revinclude` is filtered with it, so an include never reaches past the caller's scopes."""
+
+    def readable(res_type: str) -> bool:
+        return who.principal.scopes.allows("r", res_type) and _explicit_rule_met(who, res_type)
+
+    return readable
 
 
 def _patient_of(res_type: str | None, res_id: str | None) -> str | None:

@@ -131,9 +131,11 @@ def _include(registry: Registry, rtype: str, name: str, raw: str, reverse: bool)
     modifier = name.partition(":")[2]
     if modifier not in ("", "iterate", "recurse"):
         raise bad_request(f"Unknown modifier ':{modifier}' on {name.split(':')[0]}", [name])
+    if raw == "*":  # every reference parameter (of this type, or for _revinclude of any type)
+        return Include("*" if reverse or modifier else rtype, "*", None, bool(modifier), reverse)
     parts = raw.split(":")
-    if raw == "*" or len(parts) not in (2, 3):
-        raise bad_request(f"{name} must be SourceType:param[:TargetType]", [name])
+    if len(parts) not in (2, 3):
+        raise bad_request(f"{name} must be *, or SourceType:param[:TargetType]", [name])
     source, code = parts[0], parts[1]
     target = parts[2] if len(parts) == 3 else None
     if not reverse and source != rtype and not modifier:

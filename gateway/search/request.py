@@ -37,7 +37,8 @@ class SortKey:
 
 @dataclass(frozen=True)
 class Include:
-    """`_include=Source:param[:Target]` or, with `reverse`, `_revinclude`; `iterate` repeats it."""
+    """`_include=Source:param[:Target]` or, with `reverse`, `_revinclude`; `iterate` repeats it.
+    `*` as `param` (and, reversed, as `source_type`) means any."""
 
     source_type: str
     param: str

@@ -18,6 +18,7 @@ from gateway.storage.tables import resources
 Entry = tuple[str, str, int, str]  # (res_type, res_id, version, content JSON text)
 Key = tuple[str, str]
 MAX_ROUNDS = 4
+ANY = "*"
 _CHUNK = 500
 
 
@@ -27,20 +28,25 @@ def _targets(conn: Connection, inc: Include, sources: dict[str, list[str]]) -> s
     if inc.reverse:
         for target_type, ids in sources.items():
             for chunk in _chunks(ids):
-                q = select(ref.res_type, ref.res_id).where(
-                    ref.res_type == inc.source_type, ref.param == inc.param,
-                    ref.target_type == target_type, ref.target_id.in_(chunk),
-                )  # fmt: skip
+                q = select(ref.res_type, ref.res_id).where(ref.target_type == target_type, ref.target_id.in_(chunk))
+                if inc.source_type != ANY:
+                    q = q.where(ref.res_type == inc.source_type)
+                if inc.param != ANY:
+                    q = q.where(ref.param == inc.param)
                 if inc.target_type is None or inc.target_type == target_type:
                     found.update((t, i) for t, i in conn.execute(q))
         return found
-    for chunk in _chunks(sources.get(inc.source_type, [])):
-        q = select(ref.target_type, ref.target_id).where(
-            ref.res_type == inc.source_type, ref.param == inc.param, ref.res_id.in_(chunk), ref.target_id.is_not(None)
-        )
-        if inc.target_type:
-            q = q.where(ref.target_type == inc.target_type)
-        found.update((t, i) for t, i in conn.execute(q) if t)
+    source_types = list(sources) if inc.source_type == ANY else [inc.source_type]
+    for source_type in source_types:
+        for chunk in _chunks(sources.get(source_type, [])):
+            q = select(ref.target_type, ref.target_id).where(
+                ref.res_type == source_type, ref.res_id.in_(chunk), ref.target_id.is_not(None)
+            )
+            if inc.param != ANY:
+                q = q.where(ref.param == inc.param)
+            if inc.target_type:
+                q = q.where(ref.target_type == inc.target_type)
+            found.update((t, i) for t, i in conn.execute(q) if t)
     return found
 
 

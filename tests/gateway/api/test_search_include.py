@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
 from tests.gateway.api.fhir_api import FhirApi, assert_outcome, ids_of
 
 
@@ -65,3 +69,25 @@ def test_include_of_a_non_reference_parameter_is_400(fhir: FhirApi) -> None:
 
 def test_include_in_the_wrong_shape_is_400(fhir: FhirApi) -> None:
     assert_outcome(fhir.get("Observation", _include="subject"), 400)
+
+
+def test_wildcard_revinclude_adds_everything_pointing_at_the_matches(fhir: FhirApi) -> None:
+    ann = fhir.patient(family="Wild")["id"]
+    seen = observation(fhir, ann)
+    flag = fhir.create({"resourceType": "Flag", "status": "active", "code": {"text": "key safe"},
+                        "subject": {"reference": f"Patient/{ann}"}})["id"]
+    bundle = fhir.search("Patient?family=Wild&_revinclude=*")
+    assert sorted(ids_of(bundle, "include")) == sorted([seen, flag])
+
+
+def test_includes_never_reach_past_the_token_scopes(client: TestClient, fhir: FhirApi,
+                                                     token_for: Callable[..., str]) -> None:
+    """A token for Observations only gets no Patient through _include, and is told why."""
+    ann = fhir.patient()["id"]
+    observation(fhir, ann)
+    narrow = FhirApi(client, {"Authorization": f"Bearer {token_for(role='integrator', scopes=['user/Observation.rs'])}"})
+    bundle = narrow.search("Observation?_include=Observation:subject")
+    assert ids_of(bundle) and ids_of(bundle, "include") == []
+    warnings = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "outcome"]
+    assert "Patient" in warnings[0]["issue"][0]["diagnostics"]
+    assert ids_of(fhir.search("Observation?_include=Observation:subject"), "include") == [ann]
