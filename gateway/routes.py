@@ -6,7 +6,9 @@ See https://hl7.org/fhir/R4/http.html. Order matters: literal paths (`metadata`,
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -27,7 +29,7 @@ from gateway.repository.sql import SqlRepository
 from gateway.request_context import Caller
 from gateway.resource_types import READ_ONLY_TYPES, require_type
 from gateway.responses import FhirResponse, prefer_return, resource_response, write_response
-from gateway.security import audit, authorized, caller
+from gateway.security import audit, authorized, caller, may_read
 from gateway.validation import validate_resource
 
 router = APIRouter(prefix="/fhir")
@@ -130,7 +132,7 @@ async def metadata(request: Request) -> Response:
 async def batch_or_transaction(request: Request, who: Caller = Depends(caller)) -> Response:
     body = await json_body(request)
     result = await run_in_threadpool(
-        process_bundle, repo_of(request), body, base_url(request), lambda i, t: authorized(who, i, t)
+        process_bundle, repo_of(request), body, base_url(request), lambda i, t: authorized(who, i, t), may_read(who)
     )
     await audit(request, who, "transaction" if body.get("type") == "transaction" else "batch", None)
     return FhirResponse(result)
@@ -174,8 +176,8 @@ async def search(res_type: str, request: Request, who: Caller = Depends(caller))
         bundle = await run_in_threadpool(search_audit_events, repo_of(request), params, base_url(request),
                                          request.app.state.settings.default_page_size)
     else:
-        bundle = await run_in_threadpool(search_bundle, repo_of(request), res_type, params, base_url(request),
-                                         _strict(request))
+        bundle = await run_in_threadpool(partial(search_bundle, readable=may_read(who)), repo_of(request), res_type,
+                                         params, base_url(request), _strict(request))
     await audit(request, who, "search-type", res_type, query=str(request.url.query))
     return FhirResponse(bundle)
 
@@ -185,8 +187,8 @@ async def search_post(res_type: str, request: Request, who: Caller = Depends(cal
     authorized(who, "search-type", require_type(res_type))
     form = await request.form()
     params = [*request.query_params.multi_items(), *((k, str(v)) for k, v in form.multi_items())]
-    bundle = await run_in_threadpool(search_bundle, repo_of(request), res_type, params, base_url(request),
-                                     _strict(request))
+    bundle = await run_in_threadpool(partial(search_bundle, readable=may_read(who)), repo_of(request), res_type,
+                                     params, base_url(request), _strict(request))
     await audit(request, who, "search-type", res_type, query="&".join(f"{k}={v}" for k, v in params))
     return FhirResponse(bundle)
 
@@ -196,8 +198,23 @@ async def create(res_type: str, request: Request, who: Caller = Depends(caller))
     authorized(who, "create", _writable(res_type))
     resource = await json_body(request)
     validate_resource(resource, res_type)
-    result = await run_in_threadpool(repo_of(request).create, resource, request.headers.get("if-none-exist"))
+    result = await run_in_threadpool(repo_of(request).create, resource, _create_condition(request))
     return write_response(result, base_url(request), prefer_return(request.headers.get("prefer")))
+
+
+def _create_condition(request: Request) -> str | None:
+    """The conditional-create search: the If-None-Exist header, or search parameters on the POST URL
+    itself (`POST /Patient?identifier=...`, as fhirpy's get_or_create and Aidbox-style clients send
+    it), never both unless they agree. See https://hl7.org/fhir/R4/http.html#ccreate"""
+    header = request.headers.get("if-none-exist")
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in _FORMAT_PARAMS]
+    if header and pairs and sorted(parse_qsl(header.lstrip("?"), keep_blank_values=True)) != sorted(pairs):
+        raise bad_request(f"If-None-Exist {header!r} and the URL's search {request.url.query!r} disagree: "
+                          "send one condition")
+    return header or (urlencode(pairs) if pairs else None)
+
+
+_FORMAT_PARAMS = frozenset({"_format", "_pretty", "_summary", "_elements"})
 
 
 @router.put("/{res_type}", include_in_schema=False)

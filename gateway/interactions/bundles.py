@@ -8,6 +8,7 @@ own and reports each entry's outcome.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from gateway.repository.writes import Writer
 from gateway.resource_types import require_type
 from gateway.validation import validate_resource
 
+_CONDITIONAL_REFERENCE = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)\?(?P<query>.+)$")
 _ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
 _STATUS_TEXT = {200: "200 OK", 201: "201 Created", 204: "204 No Content", 410: "410 Gone"}
 
@@ -142,12 +144,13 @@ def _run_write(writer: Writer, entry: Entry) -> WriteResult:
     return writer.put({**entry.resource, "id": entry.res_id}, entry.res_id, "PUT", entry.if_match)
 
 
-def _read_entry(repo: SqlRepository, entry: Entry, base_url: str) -> dict[str, Any]:
+def _read_entry(repo: SqlRepository, entry: Entry, base_url: str, readable: Callable[[str], bool]) -> dict[str, Any]:
     if entry.res_id:
         stored = repo.read(entry.res_type, entry.res_id)
         return {"fullUrl": f"{base_url}/{stored.res_type}/{stored.res_id}", "resource": orjson.loads(stored.content or "{}"),
                 "response": {"status": "200 OK", "etag": stored.etag}}
-    bundle = search_bundle(repo, entry.res_type, parse_qsl(entry.query, keep_blank_values=True), base_url, False)
+    bundle = search_bundle(repo, entry.res_type, parse_qsl(entry.query, keep_blank_values=True), base_url, False,
+                           readable=readable)
     return {"resource": orjson.loads(bundle), "response": {"status": "200 OK"}}
 
 
@@ -177,9 +180,26 @@ def _entries(bundle: Any) -> tuple[str, list[Any]]:
     return kind, raw
 
 
-def process_bundle(repo: SqlRepository, bundle: Any, base_url: str, authorize: Authorizer) -> FhirJson:
-    """Run a batch or transaction Bundle and return its response Bundle."""
+def _unique_full_urls(raw: list[Any]) -> None:
+    """Bundle invariant bdl-7: a fullUrl appears once (versions aside, which these Bundles never carry)."""
+    seen: dict[str, int] = {}
+    for i, item in enumerate(raw):
+        full_url = item.get("fullUrl") if isinstance(item, dict) else None
+        if not full_url:
+            continue
+        if full_url in seen:
+            raise bad_request(f"Bundle.entry[{i}].fullUrl {full_url!r} repeats Bundle.entry[{seen[full_url]}] "
+                              "(a fullUrl must be unique in a Bundle: bdl-7)", [f"Bundle.entry[{i}].fullUrl"])
+        seen[full_url] = i
+
+
+def process_bundle(
+    repo: SqlRepository, bundle: Any, base_url: str, authorize: Authorizer, readable: Callable[[str], bool]
+) -> FhirJson:
+    """Run a batch or transaction Bundle and return its response Bundle. `readable` filters what
+    searches inside it include (see `search_bundle`)."""
     kind, raw = _entries(bundle)
+    _unique_full_urls(raw)
     if kind == "transaction":
         entries = []
         for i, item in enumerate(raw):
@@ -189,14 +209,16 @@ def process_bundle(repo: SqlRepository, bundle: Any, base_url: str, authorize: A
                 raise _in_entry(exc, i) from None
         for entry in entries:
             authorize(_interaction(entry), entry.res_type)
-        return _transaction(repo, entries, base_url)
+            for target_type, _query in _conditional_references(entry.resource):
+                authorize("search-type", target_type)  # resolving it is a search of that type
+        return _transaction(repo, entries, base_url, readable)
     out: list[dict[str, Any]] = []
     for i, item in enumerate(raw):
         try:
             entry = _parse_entry(i, item)
             authorize(_interaction(entry), entry.res_type)
             if entry.method in ("GET", "HEAD"):
-                out.append(_read_entry(repo, entry, base_url))
+                out.append(_read_entry(repo, entry, base_url, readable))
             else:
                 result = repo.in_transaction(lambda w, e=entry: _run_write(w, e))  # type: ignore[misc]
                 out.append(_response(result, base_url))
@@ -223,10 +245,48 @@ def _assign_ids(writer: Writer, entries: list[Entry]) -> dict[str, str]:
     return ids
 
 
-def _transaction(repo: SqlRepository, entries: list[Entry], base_url: str) -> FhirJson:
+def _conditional_references(value: Any) -> set[tuple[str, str]]:
+    """Every `Type?search` reference in a resource, as (type, query)."""
+    found: set[tuple[str, str]] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "reference" and isinstance(item, str):
+                matched = _CONDITIONAL_REFERENCE.match(item)
+                if matched:
+                    found.add((matched["type"], matched["query"]))
+            else:
+                found |= _conditional_references(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _conditional_references(item)
+    return found
+
+
+def _resolve_conditional_references(writer: Writer, entries: list[Entry]) -> dict[str, str]:
+    """Each distinct `Type?search` reference mapped to `Type/id` of its one match, searched once
+    against what is stored before the transaction runs; none or several fail the transaction.
+    See https://hl7.org/fhir/R4/http.html#trules"""
+    resolved: dict[str, str] = {}
+    for entry in entries:
+        for target_type, query in sorted(_conditional_references(entry.resource)):
+            reference = f"{target_type}?{query}"
+            if reference in resolved:
+                continue
+            found = match_ids(writer.conn, require_type(target_type), query, lock=False)
+            if len(found) != 1:
+                what = "no resource" if not found else f"{len(found)} resources"
+                raise FhirError(outcome("error", "not-found" if not found else "multiple-matches",
+                                        f"Bundle.entry[{entry.index}]: the conditional reference {reference!r} "
+                                        f"matches {what}; it must match exactly one",
+                                        [f"Bundle.entry[{entry.index}].resource"]), 412)
+            resolved[reference] = f"{target_type}/{found[0]}"
+    return resolved
+
+
+def _transaction(repo: SqlRepository, entries: list[Entry], base_url: str, readable: Callable[[str], bool]) -> FhirJson:
     results: dict[int, dict[str, Any]] = {}
     with repo.writing() as writer:
-        ids = _assign_ids(writer, entries)
+        ids = {**_resolve_conditional_references(writer, entries), **_assign_ids(writer, entries)}
         for entry in entries:
             if entry.resource is not None and ids:
                 entry.resource = _rewrite(entry.resource, ids)
@@ -239,7 +299,7 @@ def _transaction(repo: SqlRepository, entries: list[Entry], base_url: str) -> Fh
                 raise _in_entry(exc, entry.index) from None
     for entry in entries:
         if entry.method in ("GET", "HEAD"):
-            results[entry.index] = _read_entry(repo, entry, base_url)
+            results[entry.index] = _read_entry(repo, entry, base_url, readable)
     return {
         "resourceType": "Bundle", "id": str(uuid4()), "type": "transaction-response",
         "entry": [results[e.index] for e in entries],

@@ -47,8 +47,6 @@ def test_conditional_create_with_if_none_exist(fhir: SyncFHIRClient, fhir_base: 
     assert len(fhir.resources("Patient").search(identifier=f"{MRN}|PY-1").fetch_all()) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="INTEROP B9: POST Type?search (fhirpy get_or_create) ignores the query and "
-                   "creates a duplicate")
 def test_get_or_create_makes_one_resource(fhir: SyncFHIRClient) -> None:
     """fhirpy's get_or_create POSTs with the search as query parameters (not If-None-Exist)."""
     body = fhir.resource("Patient", identifier=[{"system": MRN, "value": "PY-2"}])

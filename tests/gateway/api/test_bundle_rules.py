@@ -52,21 +52,18 @@ def test_entries_run_in_spec_order_so_a_delete_and_create_of_the_same_id_work(fh
     assert fhir.get(f"Patient/{made['id']}").json()["active"] is True
 
 
-@pytest.mark.xfail(strict=True, reason="BUG B11: conditional references (Type?query) are stored verbatim")
 def test_a_conditional_reference_is_resolved_to_its_one_match(fhir: FhirApi) -> None:
     target = fhir.patient(identifier=[{"system": MRN, "value": "COND-REF-1"}])
     body = fhir.post("", transaction(obs(f"Patient?identifier={MRN}|COND-REF-1"))).json()
     assert body["entry"][0]["resource"]["subject"]["reference"] == f"Patient/{target['id']}"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG B11: a conditional reference without a match is stored, not refused")
 def test_a_conditional_reference_without_a_match_fails_the_transaction(fhir: FhirApi) -> None:
     response = fhir.post("", transaction(obs(f"Patient?identifier={MRN}|NOBODY")))
     assert 400 <= response.status_code < 500
     assert fhir.search("Observation?code:text=pulse")["total"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG B12: duplicate fullUrl accepted (Bundle invariant bdl-7)")
 def test_a_transaction_with_a_repeated_full_url_is_400(fhir: FhirApi) -> None:
     entry = {"fullUrl": URN_A, "resource": {"resourceType": "Patient"}, "request": {"method": "POST", "url": "Patient"}}
     assert_outcome(fhir.post("", transaction(entry, entry)), 400)
@@ -78,3 +75,17 @@ def test_a_transaction_entry_with_an_unknown_type_names_the_entry(fhir: FhirApi)
     assert 400 <= body.status_code < 500
     assert "Bundle.entry[1]" in body.text
     assert fhir.search("Observation?code:text=pulse")["total"] == 0
+
+
+def test_a_conditional_reference_with_two_matches_fails_the_transaction(fhir: FhirApi) -> None:
+    for _ in range(2):
+        fhir.patient(identifier=[{"system": MRN, "value": "TWICE"}])
+    response = fhir.post("", transaction(obs(f"Patient?identifier={MRN}|TWICE")))
+    assert "exactly one" in assert_outcome(response, 412)["issue"][0]["diagnostics"]
+    assert fhir.search("Observation?code:text=pulse")["total"] == 0
+
+
+def test_a_repeated_full_url_in_a_batch_is_400_too(fhir: FhirApi) -> None:
+    entry = {"fullUrl": URN_A, "resource": {"resourceType": "Patient"}, "request": {"method": "POST", "url": "Patient"}}
+    body = {"resourceType": "Bundle", "type": "batch", "entry": [entry, entry]}
+    assert_outcome(fhir.post("", body), 400)

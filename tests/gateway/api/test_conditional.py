@@ -135,3 +135,18 @@ def test_conditional_create_by_nhs_number_ignores_the_golden_record(fhir: FhirAp
     assert first.status_code == 201
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     assert first.json()["id"] in ids_of(fhir.search(f"Patient?identifier={NHS}|{nhs}"))
+
+
+def test_search_parameters_on_the_post_url_make_a_conditional_create(fhir: FhirApi) -> None:
+    body = {"resourceType": "Patient", "identifier": [{"system": MRN, "value": "URL-COND"}]}
+    first = fhir.post(f"Patient?identifier={MRN}|URL-COND", body)
+    second = fhir.post(f"Patient?identifier={MRN}|URL-COND", body)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["id"] == second.json()["id"]
+
+
+def test_a_url_search_and_if_none_exist_that_disagree_are_400(fhir: FhirApi) -> None:
+    body = {"resourceType": "Patient"}
+    response = fhir.post(f"Patient?identifier={MRN}|A", body, headers={"If-None-Exist": f"identifier={MRN}|B"})
+    assert_outcome(response, 400)
+    assert fhir.search(f"Patient?identifier={MRN}|A")["total"] == 0
