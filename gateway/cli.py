@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -66,8 +67,12 @@ def serve(
 
     if mllp_port is not None:
         _fail("the MLLP listener is not part of this build yet (HL7 v2 feeds are a later issue)", 2)
+    settings = get_settings()
+    if "GATEWAY_BASE_URL" not in os.environ:  # links and Locations should name where we actually listen
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        settings = settings.model_copy(update={"base_url": f"http://{shown}:{port}"})
     try:
-        application = create_app()
+        application = create_app(settings)
     except DatabaseBehind as exc:
         _fail(str(exc))
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
@@ -107,8 +112,8 @@ def openapi(out: Path = typer.Option(Path("openapi.yaml"), help="Where to write 
 
 @app.command("import")
 def import_(
-    source: str = typer.Argument(..., help="systmone | liquidlogic | hl7v2"),
-    path: Path = typer.Argument(..., help="An export folder or .zip"),
+    source: str = typer.Argument(..., help="systmone | liquidlogic | omaha | hl7v2"),
+    path: Path = typer.Argument(..., help="An export folder or .zip (omaha: a folder of assessment forms)"),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any row is rejected"),
     show_rejected: int = typer.Option(20, help="How many rejected rows to list"),
 ) -> None:
@@ -122,6 +127,9 @@ def import_(
 
     if not path.exists():
         _fail(f"{path} does not exist", 2)
+    if source == "omaha":
+        _import_forms(path, strict, show_rejected)
+        return
     try:
         adapter = get_adapter(source)
     except UnknownSource:
@@ -149,13 +157,36 @@ def import_(
         raise typer.Exit(1)
 
 
+def _import_forms(folder: Path, strict: bool, show_rejected: int) -> None:
+    """Omaha assessment forms: each file submitted as one assessment (see gateway.assessments.load)."""
+    from gateway.app import build_repository
+    from gateway.assessments.load import load_forms
+    from gateway.storage.migrate import DatabaseBehind
+
+    if not folder.is_dir():
+        _fail(f"{folder} is not a folder of assessment forms", 2)
+    try:
+        repo = build_repository(get_settings())
+    except DatabaseBehind as exc:
+        _fail(str(exc))
+    summary = load_forms(repo, folder, "cli:omaha")
+    repo.db.dispose()
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
+    console.print(f"omaha: {len(summary.outcomes)} forms ({counts or 'none found'})")
+    for item in summary.rejected[:show_rejected]:
+        console.print(f"  [red]rejected[/red] {item.file}: {item.reason}")
+    if strict and summary.rejected:
+        raise typer.Exit(1)
+
+
 @app.command()
 def sample(
     people: int = typer.Option(300, "--people", help="How many people (a caseload of ~60 is drawn from them)"),
     out: Path = typer.Option(Path("sample-data"), "--out", help="Folder to write the exports into"),
     seed: int = typer.Option(1, "--seed", help="Same seed, same bytes"),
 ) -> None:
-    """Write deterministic synthetic exports: SystmOne (out/systmone) and Liquidlogic (out/liquidlogic)."""
+    """Write deterministic synthetic exports: SystmOne (out/systmone), Liquidlogic (out/liquidlogic) and
+    Omaha assessment forms (out/omaha)."""
     from gateway.samples import write_samples
 
     for name, folder in write_samples(people, out, seed).items():
@@ -172,6 +203,7 @@ def demo(
 ) -> None:
     """Upgrade the embedded database, write and import the synthetic sample of every source, then serve."""
     from gateway.app import build_repository
+    from gateway.assessments.load import load_forms
     from gateway.imports.pipeline import ImportRunner
     from gateway.samples import write_samples
 
@@ -183,6 +215,11 @@ def demo(
     from adapters.registry import get_adapter
 
     for source, folder in exports.items():
+        if source == "omaha":
+            forms = load_forms(repo, folder, "cli:demo")
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(forms.counts.items()))
+            console.print(f"[green]imported omaha[/green]: {len(forms.outcomes)} assessment forms ({counts})")
+            continue
         summary = runner.run(get_adapter(source), folder)
         counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items() if v)
         console.print(f"[green]imported {source}[/green]: {summary.rows} rows ({counts})")
@@ -191,7 +228,9 @@ def demo(
 
     nurse = mint_token(settings, "nurse.demo", "nurse")
     console.print(f"\nThe gateway is at [bold]http://{host}:{port}/fhir[/bold] (pages at http://{host}:{port}/app)")
-    console.print(f"A nurse's token for the API (Authorization: Bearer ...):\n{nurse}\n")
+    console.print("A nurse's token for the API (Authorization: Bearer ...):")
+    sys.stdout.write(f"{nurse}\n\n")  # unwrapped, so it can be copied whole
+    sys.stdout.flush()
     serve(host=host, port=port, mllp_port=None)
 
 

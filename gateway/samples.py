@@ -10,6 +10,7 @@ from adapters.sample.people import generate_people
 def write_samples(people: int, out: Path, seed: int) -> dict[str, Path]:
     """Generate `people` synthetic people and write each source's export under `out`."""
     from adapters.liquidlogic.sample import write_export
+    from adapters.omaha.sample import write_assessments
     from adapters.systmone.sample import write_extract
 
     population = generate_people(people, seed)
@@ -17,4 +18,5 @@ def write_samples(people: int, out: Path, seed: int) -> dict[str, Path]:
     return {
         "systmone": write_extract(population, out / "systmone", seed),
         "liquidlogic": write_export(population, out / "liquidlogic", seed),
+        "omaha": write_assessments(population, out / "omaha", seed),  # after the two records it assesses
     }

@@ -21,6 +21,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(gateway: Gateway, tmp_path:
     a, b, c = (tree_digest(tmp_path / n) for n in "abc")
     assert {"systmone/SRPatient.csv", "systmone/SRManifest.csv", "liquidlogic/cld_events.csv"} <= a.keys()
     assert any(name.startswith("liquidlogic/forms/") for name in a)
+    assert any(name.startswith("omaha/999") for name in a)
     assert a == b
     assert a["systmone/SRPatient.csv"] != c["systmone/SRPatient.csv"]
     assert "systmone" in first.stderr and "liquidlogic" in first.stderr
