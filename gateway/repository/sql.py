@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import uuid4
 
-from sqlalchemy import Connection, and_, func, select, text
+from sqlalchemy import Connection, and_, func, select, text, true
 
 from gateway.outcomes import bad_request, gone, not_found, precondition_failed
 from gateway.repository.base import FhirJson, HistoryPage, Hooks, StoredResource, WriteResult
@@ -125,7 +125,7 @@ class SqlRepository:
             page_conds = [*conds, h.seq < after] if after is not None else conds
             rows = conn.execute(
                 select(h.seq, h.res_type, h.res_id, h.version, h.last_updated, h.deleted, h.content, h.method)
-                .where(and_(*page_conds))
+                .where(and_(true(), *page_conds))
                 .order_by(h.seq.desc())
                 .limit(count + 1)
             ).all()
