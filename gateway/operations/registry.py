@@ -1,6 +1,8 @@
 """Operation dispatch: each `$op` module registers a handler with its OperationDefinition (data).
 
-See `gateway/operations/README.md` for how to add one.
+To add one: write a module with an `@operation(name, levels, types, definition)` handler, list it in
+`OPERATION_MODULES` below, and regenerate openapi.yaml (`gateway openapi`); the CapabilityStatement and the
+OpenAPI document pick it up from the registry.
 """
 
 from __future__ import annotations
