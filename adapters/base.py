@@ -16,10 +16,19 @@ from typing import Any, Protocol, runtime_checkable
 FhirJson = dict[str, Any]
 
 
+def positional_reduce(self: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Pickle a slotted dataclass as (class, field values): the default for slotted dataclasses calls
+    `dataclasses.fields()` per object on load, which was a tenth of the import's main process when
+    records cross from the parse worker (gateway.imports.worker)."""
+    return type(self), tuple(getattr(self, name) for name in self.__slots__)
+
+
 @dataclass(frozen=True, slots=True)
 class RowRef:
     """Where a record came from: file name inside the export, 1-based line of the row's first
     physical line (the header is line 1), and the row's own key in its source table."""
+
+    __reduce__ = positional_reduce
 
     file: str
     line: int
@@ -32,6 +41,8 @@ class ElementMerge:
     inside a resource another row owns. Used where a source keeps parts of one FHIR resource in
     separate tables (SystmOne's address history and contact details fold into its Patient), so a
     delta that touches only an address still updates the Patient it belongs to."""
+
+    __reduce__ = positional_reduce
 
     resource_type: str
     resource_id: str
@@ -53,6 +64,8 @@ class Converted:
     `warnings` are kept in the row report without rejecting the row.
     """
 
+    __reduce__ = positional_reduce
+
     ref: RowRef
     resources: list[FhirJson] = field(default_factory=list)
     deletes: list[tuple[str, str]] = field(default_factory=list)
@@ -66,6 +79,8 @@ class Rejected:
     """A row that could not be used: `code` is a stable error code (see `errors.py`), `reason`
     a sentence a person understands, naming the column or value at fault."""
 
+    __reduce__ = positional_reduce
+
     ref: RowRef
     code: str
     reason: str
@@ -78,6 +93,8 @@ class FileNotice:
     (`error`: the import run fails, so a script never mistakes an unreadable extract for an empty
     one), or the file's checksum and row count (`info`: yielded once as a file starts, with `sha256` and `size_bytes`, so the pipeline
     can record the run's inputs and show progress). Rows of a file that is rejected as a whole are still yielded as `Rejected`."""
+
+    __reduce__ = positional_reduce
 
     file: str
     level: str  # "skipped" | "warning" | "error" | "info"

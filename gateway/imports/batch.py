@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from adapters.base import Converted, ElementMerge, Rejected, RowRef
@@ -84,6 +85,7 @@ def batch_keys(records: list[Converted | Rejected]) -> set[Key]:
     return keys
 
 
+@lru_cache(maxsize=16384)  # asked twice per row (batch keys, then the Provenance itself)
 def provenance_id(ref: RowRef) -> str:
     return str(uuid.uuid5(PROVENANCE_NAMESPACE, f"{ref.file}|{ref.key or ref.line}"))
 

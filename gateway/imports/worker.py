@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from adapters.base import Converted, Rejected, SourceRecord
+from adapters.base import Converted, Rejected, SourceRecord, positional_reduce
 from gateway.outcomes import FhirError
 from gateway.repository.writes import content_hash
 from gateway.search.indexer import IndexRows, index_rows
@@ -32,6 +32,8 @@ _ERROR = "error"
 class Hints:
     """What the worker computed for a record's resources, keyed by (type, id): the content hash and
     the index rows of the resource exactly as the adapter produced it."""
+
+    __reduce__ = positional_reduce
 
     digests: dict[Key, str] = field(default_factory=dict)
     index: dict[Key, IndexRows] = field(default_factory=dict)
