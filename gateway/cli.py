@@ -227,7 +227,9 @@ def demo(
     from gateway.auth.tokens import mint_token
 
     nurse = mint_token(settings, "nurse.demo", "nurse")
-    console.print(f"\nThe gateway is at [bold]http://{host}:{port}/fhir[/bold] (pages at http://{host}:{port}/app)")
+    console.print(f"\nThe team's pages: [bold]http://{host}:{port}/app[/bold]  (sign in with any name and the role "
+                  "'nurse', 'social-worker' or 'admin': development sign-in)")
+    console.print(f"The FHIR API: [bold]http://{host}:{port}/fhir[/bold]")
     console.print("A nurse's token for the API (Authorization: Bearer ...):")
     sys.stdout.write(f"{nurse}\n\n")  # unwrapped, so it can be copied whole
     sys.stdout.flush()
