@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import sys
 import zipfile
 from collections import deque
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from adapters.encoding import byte_facts, chunks_of
 from adapters.systmone.schema import READ_ORDER
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -85,38 +85,17 @@ def _zip_opener(path: Path, name: str) -> Callable[[], IO[bytes]]:
 def fingerprint(source: ExtractFile) -> Fingerprint:
     """Hash the file and decide its encoding: a UTF-8 BOM, else UTF-8 if every byte decodes, else
     Windows-1252 (the SR default)."""
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8 = True
-    ascii_only = True
-    size = 0
-    head = b""
     with source.open() as stream:
-        while chunk := stream.read(_CHUNK):
-            if not head:
-                head = chunk[:65536]
-            digest.update(chunk)
-            size += len(chunk)
-            if ascii_only and not chunk.isascii():
-                ascii_only = False
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
+        facts = byte_facts(chunks_of(stream, _CHUNK))
+    utf8, head = facts.utf8, facts.head
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig" if utf8 else "cp1252"
-    elif ascii_only:
+    elif facts.ascii_only:
         encoding = "ascii"  # reads the same as Windows-1252 and UTF-8
     else:
         encoding = "utf-8" if utf8 else "cp1252"
     ending = "CRLF" if b"\r\n" in head else ("LF" if b"\n" in head else "none")
-    return Fingerprint(digest.hexdigest(), size, encoding, ending)
+    return Fingerprint(facts.sha256, facts.size, encoding, ending)
 
 
 def _lines(stream: IO[bytes], encoding: str) -> Iterator[str]:
@@ -157,7 +136,10 @@ def _rows_follow(taken: list[str], expected: int) -> bool:
     line = taken[1]
     if line.count('"') % 2:
         return False
-    first = next(csv.reader([line], strict=False), None)
+    try:
+        first = next(csv.reader([line], strict=False), None)
+    except csv.Error:  # e.g. a bare carriage return: not a row of its own, so the row spans the lines
+        return False
     return first is not None and len(first) == expected
 
 
