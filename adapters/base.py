@@ -23,6 +23,19 @@ def positional_reduce(self: Any) -> tuple[Any, tuple[Any, ...]]:
     return type(self), tuple(getattr(self, name) for name in self.__slots__)
 
 
+class CodedError(Exception):
+    """A source problem with a stable `code` (import reports are filtered by it) and a `reason`, a
+    sentence a person understands. Each adapter's errors derive from it with their own codes."""
+
+    code = "ADAPTER-100"
+
+    def __init__(self, reason: str, code: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        if code is not None:
+            self.code = code
+
+
 @dataclass(frozen=True, slots=True)
 class RowRef:
     """Where a record came from: file name inside the export, 1-based line of the row's first

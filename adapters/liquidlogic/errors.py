@@ -7,17 +7,13 @@ record; only the outbound side raises to its caller.
 
 from __future__ import annotations
 
+from adapters.base import CodedError
 
-class AdapterError(Exception):
+
+class AdapterError(CodedError):
     """Base class: every error carries a stable `code` and a sentence a person understands."""
 
     code = "LL-100"
-
-    def __init__(self, reason: str, code: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        if code is not None:
-            self.code = code
 
 
 # --- Parsing (LL-1xx) ---

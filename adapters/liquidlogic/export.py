@@ -7,8 +7,6 @@ Windows-1252) before any row is parsed.
 
 from __future__ import annotations
 
-import codecs
-import hashlib
 import io
 import zipfile
 from collections.abc import Iterator
@@ -16,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
+
+from adapters.encoding import byte_facts, chunks_of
 
 CHUNK = 1 << 16
 
@@ -75,25 +75,9 @@ def data_prefix(entries: list[ExportEntry]) -> str:
 
 def file_facts(entry: ExportEntry) -> FileFacts:
     """Hash and size the file, and check whether it decodes as UTF-8 (BOM allowed) in one pass."""
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    size = 0
-    utf8 = True
     with entry.open() as stream:
-        while chunk := stream.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    return FileFacts(digest.hexdigest(), size, "utf-8-sig" if utf8 else "cp1252")
+        facts = byte_facts(chunks_of(stream, CHUNK))
+    return FileFacts(facts.sha256, facts.size, "utf-8-sig" if facts.utf8 else "cp1252")
 
 
 @contextmanager

@@ -8,17 +8,13 @@ fit FHIR or the lookups). Adapters raise these internally; `adapter.py` turns th
 
 from __future__ import annotations
 
+from adapters.base import CodedError
 
-class AdapterError(Exception):
+
+class AdapterError(CodedError):
     """A SystmOne row or file problem with a stable code and a sentence a person understands."""
 
     code = "S1-100"
-
-    def __init__(self, reason: str, code: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        if code is not None:
-            self.code = code
 
 
 # Parse errors: the content is not well-formed SR data.
