@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from gateway.delivery.outbox import requeue_dead
 from gateway.outcomes import not_found
 from gateway.request_context import Caller
-from gateway.security import authorized, caller
+from gateway.security import audit, authorized, caller
 from gateway.storage.times import us_to_instant
 from gateway.subscriptions.tables import delivery_outbox
 
@@ -42,6 +42,7 @@ async def dead_letters(request: Request, limit: int = 100, who: Caller = Depends
             return [_row(r) for r in rows]
 
     items = await run_in_threadpool(work)
+    await audit(request, who, "search-type", "Subscription", query="dead-letters")
     return JSONResponse({"items": items, "count": len(items)})
 
 
@@ -57,4 +58,5 @@ async def retry(seq: int, request: Request, who: Caller = Depends(caller)) -> JS
 
     if not await run_in_threadpool(work):
         raise not_found(f"No dead-lettered delivery {seq}")
+    await audit(request, who, "update", "Subscription", query=f"dead-letter {seq} queued again")
     return JSONResponse({"seq": seq, "state": "pending"})

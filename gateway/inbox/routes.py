@@ -8,9 +8,14 @@ from starlette.responses import JSONResponse
 
 from gateway.inbox.store import get_item, inbox_view, mark
 from gateway.request_context import Caller
-from gateway.security import authorized, caller
+from gateway.security import audit, authorized, caller
 
 router = APIRouter(prefix="/api/inbox")
+
+
+def _patient_id(item: dict[str, object]) -> str | None:
+    patient = str(item.get("patient") or "")
+    return patient.split("/", 1)[1] if "/" in patient else None
 
 
 def _base(request: Request) -> str:
@@ -30,6 +35,7 @@ async def list_inbox(request: Request, status: str | None = None, patient: str |
         return [item.as_json(with_document=False) for item in items]
 
     items = await run_in_threadpool(work)
+    await audit(request, who, "search-type", "Patient", query=f"inbox status={status or 'any'} patient={patient or 'any'}")
     return JSONResponse({"items": items, "count": len(items)})
 
 
@@ -42,7 +48,9 @@ async def open_item(item_id: str, request: Request, who: Caller = Depends(caller
         with repo.db.reader.connect() as conn:
             return get_item(conn, who.principal, item_id, _base(request)).as_json()
 
-    return JSONResponse(await run_in_threadpool(work))
+    item = await run_in_threadpool(work)
+    await audit(request, who, "read", "Patient", _patient_id(item), query=f"inbox item {item_id}")
+    return JSONResponse(item)
 
 
 async def _mark(request: Request, who: Caller, item_id: str, status: str) -> JSONResponse:
@@ -53,7 +61,9 @@ async def _mark(request: Request, who: Caller, item_id: str, status: str) -> JSO
         with repo.db.writer.begin() as conn:
             return mark(conn, who.principal, item_id, status, _base(request)).as_json(with_document=False)
 
-    return JSONResponse(await run_in_threadpool(work))
+    item = await run_in_threadpool(work)
+    await audit(request, who, "update", "Patient", _patient_id(item), query=f"inbox item {item_id} marked {status}")
+    return JSONResponse(item)
 
 
 @router.post("/{item_id}/read", include_in_schema=False)

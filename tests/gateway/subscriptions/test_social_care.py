@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select
 
 from adapters.liquidlogic import ids as ll_ids
 from adapters.liquidlogic.from_fhir import validate_update
 from adapters.uris import extension
+from gateway.audit.table import audit_log
 from gateway.settings import Settings
 from tests.gateway.api.fhir_api import FhirApi
 from tests.gateway.subscriptions import builders
@@ -90,6 +92,20 @@ def test_update_dropped_validated_and_in_the_inbox(fhir: FhirApi, client: TestCl
     assert [i["status"] for i in still_new] == ["new"]
     opened = client.get(f"/api/inbox/{item['id']}", headers=sw).json()
     assert opened["document"]["Event_Reference"] == latest["Event_Reference"]
+
+    # Every inbox read and mark is audited, naming the person it was about.
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            a = audit_log.c
+            trail = conn.execute(select(a.interaction, a.patient, a.query).where(a.user_id == "sw-1")
+                                 .order_by(a.seq)).all()
+    finally:
+        engine.dispose()
+    opened_rows = [t for t in trail if t.query == f"inbox item {item['id']}"]
+    assert opened_rows and {t.patient for t in opened_rows} == {patient}
+    assert any(t.interaction == "update" and t.query.endswith("marked acknowledged") for t in trail)
+    assert sum(t.interaction == "search-type" and t.query.startswith("inbox ") for t in trail) == 2
 
 
 def test_no_update_for_a_person_unknown_to_social_care(fhir: FhirApi, client: TestClient, settings: Settings,
