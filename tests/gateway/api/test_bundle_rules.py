@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 
 from tests.gateway.api.fhir_api import MRN, FhirApi, assert_outcome
 
