@@ -14,6 +14,7 @@ from gateway import errors
 from gateway.audit.writer import AuditWriter
 from gateway.auth.keys import ensure_local_key, jwks
 from gateway.auth.tokens import TokenVerifier
+from gateway.delivery.worker import DeliveryWorker
 from gateway.health import router as health_router
 from gateway.imports.routes import router as imports_router
 from gateway.linking.hooks import install as install_linking
@@ -22,19 +23,17 @@ from gateway.negotiation import FhirNegotiation
 from gateway.openapi_doc import install_openapi
 from gateway.pages import router as pages_router
 from gateway.repository.base import Hooks
+from gateway.repository.index_hook import index_write_hook
 from gateway.repository.sql import SqlRepository
 from gateway.routes import read_route
 from gateway.routes import router as fhir_router
-from gateway.repository.index_hook import index_write_hook
 from gateway.security import audit_failure, audit_write_hook
 from gateway.settings import Settings, get_settings
 from gateway.storage.engine import open_database
 from gateway.storage.migrate import require_current
-from gateway.delivery.worker import DeliveryWorker
 from gateway.subscriptions.emit import make_commit_hook
 from gateway.subscriptions.lifecycle import subscription_write_hook
 from gateway.subscriptions.routes import router as subscriptions_router
-
 
 # FastAPI's built-in OpenTelemetry hooks look up providers (and the environment) on every request;
 # the gateway exports no traces or metrics, and the check costs 2.4 µs a request (0.05 µs when off).

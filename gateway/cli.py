@@ -26,12 +26,11 @@ def _fail(message: str, code: int = 1) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration to GATEWAY_DATABASE_URL and create the local signing key."""
-    from gateway.auth.keys import ensure_local_key
-    from gateway.storage.migrate import upgrade
-
     from gateway.app import build_repository
     from gateway.assessments.questionnaire import publish_questionnaire
+    from gateway.auth.keys import ensure_local_key
     from gateway.imports.terminology import publish_terminology
+    from gateway.storage.migrate import upgrade
 
     settings = get_settings()
     upgrade(settings.database_url)

@@ -16,7 +16,7 @@ from typing import Any
 from adapters.codemaps import CodeMap, CodeMaps, normalise_text
 from adapters.omaha import ids
 from adapters.omaha.model import Problem
-from adapters.omaha.to_fhir import condition, reference, record_coding
+from adapters.omaha.to_fhir import condition, record_coding, reference
 from adapters.omaha.vocabulary import PROBLEM, Vocabulary, coding, vocabulary
 from adapters.uris import code_system, concept_map, extension
 

@@ -13,11 +13,11 @@ from functools import lru_cache
 from typing import Any
 
 from adapters.base import Converted, ElementMerge, Rejected, RowRef
-from gateway.outcomes import FhirError
+from gateway.bindings import binding_errors
 from gateway.imports.worker import Hints
+from gateway.outcomes import FhirError
 from gateway.repository.bulk import BulkState, Key, Version
 from gateway.repository.writes import content_hash
-from gateway.bindings import binding_errors
 from gateway.storage.times import us_to_instant
 from gateway.validation import validate_resource
 

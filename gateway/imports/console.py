@@ -11,7 +11,6 @@ from rich.table import Table
 from adapters.base import FileNotice
 from gateway.imports.pipeline import OUTCOMES, ImportSummary
 
-
 MAX_FILES_SHOWN = 25
 
 

@@ -17,12 +17,11 @@ from uuid import uuid4
 
 import orjson
 
-from gateway.outcomes import FhirError, bad_request, outcome
-from gateway.repository.base import FhirJson, WriteResult
-from gateway.repository.conditional import match_ids
 from gateway.interactions.patch import apply_patch
 from gateway.interactions.search import search_bundle
-from gateway.repository.base import StoredResource
+from gateway.outcomes import FhirError, bad_request, outcome
+from gateway.repository.base import FhirJson, StoredResource, WriteResult
+from gateway.repository.conditional import match_ids
 from gateway.repository.sql import SqlRepository, conditional_update_in, create_in
 from gateway.repository.writes import Writer
 from gateway.resource_types import require_type

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+import orjson
+
 from gateway.bundle_json import bundle_json, entry_json
 from gateway.outcomes import outcome
 from gateway.repository.sql import SqlRepository
 from gateway.search.params import parse_search
 from gateway.search.sql import execute_search
-
-import orjson
 
 CURSOR_PARAM = "_cursor"
 
