@@ -6,6 +6,7 @@ See https://hl7.org/fhir/R4/search.html
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, false, func, select
 
@@ -34,20 +35,27 @@ def execute_search(conn: Connection, req: SearchRequest) -> SearchPage:
     where = [r.res_type == rtype, r.deleted == false()]
     where.extend(filter_condition(rtype, f) for f in req.filters)
 
-    # Total: counted over the same filters, independent of the page.
-    total = None
-    if req.total == "accurate" or req.summary == "count":
-        total = conn.execute(select(func.count()).select_from(resources).where(*where)).scalar_one()
+    # Total: counted over the same filters, independent of the page (below, when the page cannot tell).
+    def counted() -> int:
+        return int(conn.execute(select(func.count()).select_from(resources).where(*where)).scalar_one())
+
     if req.summary == "count" or req.count == 0:
-        return SearchPage([], [], None, total)
+        return SearchPage([], [], None, counted() if req.total == "accurate" or req.summary == "count" else None)
 
     # Page: rows after the cursor in sort order, one extra to know whether a next page exists.
     keys = [(sort_expression(rtype, k), k.descending, k.code not in ("_id", "_lastUpdated")) for k in req.sort]
     keys.append((r.res_id, False, False))
-    labelled = [expr.label(f"k{i}") for i, (expr, _, _) in enumerate(keys)]
-    inner = select(r.res_type, r.res_id, r.version, r.content, *labelled).where(*where).subquery()
-    columns = [(inner.c[f"k{i}"], desc, nullable) for i, (_, desc, nullable) in enumerate(keys)]
-    query = select(inner.c.res_type, inner.c.res_id, inner.c.version, inner.c.content, *(c for c, _, _ in columns))
+    if len(keys) == 1:
+        # The default order (by id) needs no subquery: building one per search was a fifth of its CPU.
+        columns: list[tuple[Any, bool, bool]] = keys
+        query = select(r.res_type, r.res_id, r.version, r.content, r.res_id.label("k0")).where(*where)
+    else:
+        # Sort keys may be correlated subqueries: computed once, in an inner select, then compared by label.
+        labelled = [expr.label(f"k{i}") for i, (expr, _, _) in enumerate(keys)]
+        inner = select(r.res_type, r.res_id, r.version, r.content, *labelled).where(*where).subquery()
+        columns = [(inner.c[f"k{i}"], desc, nullable) for i, (_, desc, nullable) in enumerate(keys)]
+        query = select(inner.c.res_type, inner.c.res_id, inner.c.version, inner.c.content,
+                       *(c for c, _, _ in columns))
     if req.cursor:
         query = query.where(after(columns, decode_cursor(req, req.cursor, len(columns))))
     order = [(c.desc() if desc else c.asc()).nulls_last() if nullable else (c.desc() if desc else c.asc())
@@ -55,6 +63,11 @@ def execute_search(conn: Connection, req: SearchRequest) -> SearchPage:
     rows = conn.execute(query.order_by(*order).limit(req.count + 1)).all()
 
     next_cursor = None
+    total = None
+    if req.total == "accurate":
+        # A first page that holds every match is its own count: most searches (one person's
+        # records, an identifier) need no second query.
+        total = len(rows) if not req.cursor and len(rows) <= req.count else counted()
     if len(rows) > req.count:
         rows = rows[: req.count]
         next_cursor = encode_cursor(req, list(rows[-1][4:]))
