@@ -24,8 +24,11 @@ class Settings(BaseSettings):
     jwks_url: str | None = None
     token_lifetime_minutes: int = 12 * 60
 
-    # Audit: reads are group-committed; a response waits for its audit row to be durable.
-    audit_flush_ms: float = 2.0
+    # Audit: reads are group-committed; a response waits for its audit row to be durable. The writer
+    # commits whatever has queued as soon as its previous commit ends (0) or at most once per this
+    # many ms. Measured (bench/read_search, quiet 2-core machine): 0 gave 5,574 reads/s at 32
+    # concurrent and 2,864/s from one client (p50 0.3 ms); 2 ms gave 4,100-5,000/s and 470/s (p50 2.1 ms).
+    audit_flush_ms: float = 0.0
     audit_batch_size: int = 512
 
     # Search paging.
