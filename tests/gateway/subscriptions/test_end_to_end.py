@@ -6,8 +6,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from fastapi.testclient import TestClient
 from fhir.resources.R4B import get_fhir_model_class
 
+from gateway.auth.tokens import mint_token
+from gateway.pages.handling import COOKIE
+from gateway.settings import Settings
 from tests.gateway.api.fhir_api import FhirApi
 from tests.gateway.subscriptions import builders
 from tests.gateway.subscriptions.receiver import Receiver
@@ -76,3 +80,30 @@ def test_handshake_then_one_notification_per_change(fhir: FhirApi, receiver: Rec
     resources = [e["resource"] for e in bundle["entry"][1:]]
     assert resources[0]["id"] == new_rating["id"]
     assert resources[0]["component"][2]["valueInteger"] == 2
+
+
+def _page_form(day: str, knowledge: str, status: str) -> dict[str, str]:
+    """The assessment page's form: one problem (38 Personal care, actual) rated on `day`."""
+    return {"blocks": "1", "assessment-date": day, "p0.code": "38", "p0.scope": "individual",
+            "p0.severity": "actual", "p0.status": "active", "p0.rating-knowledge": knowledge,
+            "p0.rating-behavior": "3", "p0.rating-status": status}
+
+
+def test_a_rating_changed_on_the_assessment_page_notifies_once(client: TestClient, fhir: FhirApi,
+                                                               receiver: Receiver, settings: Settings) -> None:
+    patient = person(fhir)
+    active_subscription(fhir, receiver, filters=[f"patient={patient}"])
+    client.cookies.set(COOKIE, mint_token(settings, "page.nurse", "nurse"))
+    page = f"/app/people/{patient.removeprefix('Patient/')}/assessment"
+
+    first = client.post(page, data=_page_form("2026-01-05", "2", "3"), follow_redirects=False)
+    assert first.status_code == 303, first.text
+    assert receiver.wait_for(lambda: len(receiver.events()) == 1, timeout=5)
+
+    started = time.monotonic()
+    second = client.post(page, data=_page_form("2026-02-05", "2", "2"), follow_redirects=False)
+    assert second.status_code == 303, second.text
+    assert receiver.wait_for(lambda: len(receiver.events()) == 2, timeout=5)
+    assert receiver.events()[1].at - started < 1.0
+    time.sleep(0.3)
+    assert len(receiver.events()) == 2  # one notification per saved form, not one per resource written
