@@ -108,6 +108,8 @@ def own_expression(expression: str | None, rtype: str) -> str | None:
 def get_registry() -> Registry:
     """The registry compiled from the shipped spec files (once per process)."""
     spec = json.loads((SPEC_DIR / "search-parameters-r4.json").read_text())
+    local = json.loads((SPEC_DIR / "search-parameters-local.json").read_text())
+    spec = {**spec, "parameters": [*spec["parameters"], *local["parameters"]]}
     element_data = json.loads((SPEC_DIR / "elements-r4.json").read_text())
     registry = Registry(spec, element_data["elements"])
     registry.summary = element_data["summary"]
