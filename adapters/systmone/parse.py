@@ -136,9 +136,9 @@ def _rows_follow(taken: list[str], expected: int) -> bool:
     line = taken[1]
     if line.count('"') % 2:
         return False
-    try:
-        first = next(csv.reader([line], strict=False), None)
-    except csv.Error:  # e.g. a bare carriage return: not a row of its own, so the row spans the lines
+    try:  # strict: a line that only parses leniently (a quote left open at its end) is no row of its own
+        first = next(csv.reader([line], strict=True), None)
+    except csv.Error:  # not a complete row, so the row really spans these lines
         return False
     return first is not None and len(first) == expected
 
