@@ -39,5 +39,11 @@ def get_adapter(source: str) -> Adapter:
         module_name, attr = _FACTORIES[source].split(":")
     except KeyError:
         raise UnknownSource(source) from None
-    factory: Callable[[], Adapter] = getattr(import_module(module_name), attr)
+    try:
+        module = import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise  # the adapter exists but something it imports is missing: a real error
+        raise UnknownSource(source) from None  # named, but not part of this build (hl7v2 so far)
+    factory: Callable[[], Adapter] = getattr(module, attr)
     return factory()

@@ -111,13 +111,13 @@ def openapi(out: Path = typer.Option(Path("openapi.yaml"), help="Where to write 
 
 @app.command("import")
 def import_(
-    source: str = typer.Argument(..., help="systmone | liquidlogic | omaha | hl7v2"),
+    source: str = typer.Argument(..., help="systmone | liquidlogic | omaha"),
     path: Path = typer.Argument(..., help="An export folder or .zip (omaha: a folder of assessment forms)"),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any row is rejected"),
     show_rejected: int = typer.Option(20, help="How many rejected rows to list"),
 ) -> None:
     """Import a source export; prints the run's reconciliation (counts add up to rows read)."""
-    from adapters.registry import UnknownSource, get_adapter
+    from adapters.registry import UnknownSource, get_adapter, sources
     from gateway.app import build_repository
     from gateway.imports.console import ProgressDisplay, summary_tables
     from gateway.imports.pipeline import ImportRunner
@@ -132,7 +132,7 @@ def import_(
     try:
         adapter = get_adapter(source)
     except UnknownSource:
-        _fail(f"unknown source {source!r}; choose one of systmone, liquidlogic, hl7v2", 2)
+        _fail(f"unknown source {source!r}; choose one of {', '.join([*sources(), 'omaha'])}", 2)
     settings = get_settings()
     try:
         repo = build_repository(settings)

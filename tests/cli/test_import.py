@@ -77,9 +77,10 @@ def test_strict_exits_1_on_rejected_rows_and_0_without(gateway: Gateway, exports
 @pytest.mark.parametrize("args", [
     ("import", "systmone", "/no/such/extract"),
     ("import", "nosuchsource", "."),
+    ("import", "hl7v2", "."),
     ("import", "systmone"),
     ("import", "systmone", ".", "--no-such-option"),
-], ids=["missing-path", "unknown-source", "no-path", "unknown-option"])
+], ids=["missing-path", "unknown-source", "source-not-in-this-build", "no-path", "unknown-option"])
 def test_usage_errors_exit_2(gateway: Gateway, args: tuple[str, ...]) -> None:
     done = gateway(*args)
     assert done.returncode == 2, (done.stdout, done.stderr)
