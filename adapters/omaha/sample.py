@@ -19,8 +19,8 @@ import orjson
 
 from adapters.codemaps import default_maps
 from adapters.nhs_number import NHS_NUMBER_SYSTEM as NHS_NUMBER
-from adapters.omaha.questionnaire import QUESTIONNAIRE_URL
-from adapters.omaha.vocabulary import CATEGORY, MODIFIER, PROBLEM, SIGN_SYMPTOM, TARGET, vocabulary
+from adapters.omaha.form_items import intervention, problem, rating, response
+from adapters.omaha.vocabulary import vocabulary
 from adapters.sample.clinical import CONDITIONS
 from adapters.sample.people import REFERENCE_DATE, Person
 
@@ -31,61 +31,22 @@ FIRST_VISIT = REFERENCE_DATE - timedelta(days=56)
 REVIEW = REFERENCE_DATE - timedelta(days=21)
 # The intervention the sample records for every problem (surveillance of physical signs), plus a
 # treatment for skin problems, so care plans have more than one kind of activity.
-_SURVEILLANCE = ("04", "62", "Check signs and symptoms at each visit", "weekly")
-_WOUND_CARE = ("02", "17", "Dress the wound, hydrocolloid", "every 3 days")
+_SURVEILLANCE = ("04", "62", "Check signs and symptoms at each visit", None, "weekly")
+_WOUND_CARE = ("02", "17", "Dress the wound, hydrocolloid", None, "every 3 days")
 _FALLBACK_PROBLEM = "38"  # Personal care, for a caseload person whose record suggests nothing
-
-
-def _coded(link_id: str, system: str, *codes: str) -> FhirJson:
-    return {"linkId": link_id, "answer": [{"valueCoding": {"system": system, "code": c}} for c in codes]}
-
-
-def _value(link_id: str, key: str, value: Any) -> FhirJson:
-    return {"linkId": link_id, "answer": [{key: value}]}
-
-
-def _rating(day: date, kbs: tuple[int, int, int]) -> FhirJson:
-    return {"linkId": "problem.rating", "item": [
-        _value("problem.rating.date", "valueDate", day.isoformat()),
-        _value("problem.rating.knowledge", "valueInteger", kbs[0]),
-        _value("problem.rating.behavior", "valueInteger", kbs[1]),
-        _value("problem.rating.status", "valueInteger", kbs[2]),
-    ]}
-
-
-def _intervention(category: str, target: str, text: str, frequency: str) -> FhirJson:
-    return {"linkId": "problem.intervention", "item": [
-        _coded("problem.intervention.category", CATEGORY, category),
-        _coded("problem.intervention.target", TARGET, target),
-        _value("problem.intervention.description", "valueString", text),
-        _value("problem.intervention.frequency", "valueString", frequency),
-    ]}
 
 
 def _problem(code: str, day: date, kbs: tuple[int, int, int]) -> FhirJson:
     first_sign = f"{code}.01"
-    items = [_coded("problem.code", PROBLEM, code), _coded("problem.scope", MODIFIER, "individual"),
-             _coded("problem.severity", MODIFIER, "actual")]
-    if first_sign in vocabulary().signs_symptoms:
-        items.append(_coded("problem.signs-symptoms", SIGN_SYMPTOM, first_sign))
-    items.append(_rating(day, kbs))
-    items.append(_intervention(*_SURVEILLANCE))
-    if code == "24":
-        items.append(_intervention(*_WOUND_CARE))
-    return {"linkId": "problem", "item": items}
+    signs = (first_sign,) if first_sign in vocabulary().signs_symptoms else ()
+    treatments = [intervention(*_SURVEILLANCE)] + ([intervention(*_WOUND_CARE)] if code == "24" else [])
+    return problem(code, signs=signs, ratings=(rating(day.isoformat(), *kbs),), interventions=tuple(treatments))
 
 
 def form(person: Person, day: date, problems: list[tuple[str, tuple[int, int, int]]]) -> FhirJson:
     """One completed assessment of `person` on `day`, naming them by NHS number."""
-    return {
-        "resourceType": "QuestionnaireResponse",
-        "questionnaire": QUESTIONNAIRE_URL,
-        "status": "completed",
-        "subject": {"identifier": {"system": NHS_NUMBER, "value": person.nhs_number}},
-        "authored": f"{day.isoformat()}T10:00:00+00:00",
-        "item": [_value("assessment-date", "valueDate", day.isoformat()),
-                 *(_problem(code, day, kbs) for code, kbs in problems)],
-    }
+    qr = response(day.isoformat(), *(_problem(code, day, kbs) for code, kbs in problems))
+    return {**qr, "subject": {"identifier": {"system": NHS_NUMBER, "value": person.nhs_number}}}
 
 
 def problems_for(person: Person) -> list[str]:
