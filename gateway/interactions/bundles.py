@@ -46,6 +46,7 @@ class Entry:
     resource: FhirJson | None
     if_none_exist: str | None
     if_match: int | None
+    conditional: frozenset[tuple[str, str]]  # `Type?search` references in the resource, as (type, query)
 
 
 def _parse_entry(index: int, raw: Any) -> Entry:
@@ -68,7 +69,7 @@ def _parse_entry(index: int, raw: Any) -> Entry:
         digits = "".join(ch for ch in str(req["ifMatch"]) if ch.isdigit())
         if_match = int(digits) if digits else None
     return Entry(index, method, url, res_type, res_id, split.query, raw.get("fullUrl"), raw.get("resource"),
-                 req.get("ifNoneExist"), if_match)
+                 req.get("ifNoneExist"), if_match, frozenset(_conditional_references(raw.get("resource"))))
 
 
 def _interaction(entry: Entry) -> str:
@@ -208,7 +209,7 @@ def process_bundle(
                 raise _in_entry(exc, i) from None
         for entry in entries:
             authorize(_interaction(entry), entry.res_type)
-            for target_type, _query in _conditional_references(entry.resource):
+            for target_type, _query in entry.conditional:
                 authorize("search-type", target_type)  # resolving it is a search of that type
         return _transaction(repo, entries, base_url, readable)
     out: list[dict[str, Any]] = []
@@ -267,7 +268,7 @@ def _resolve_conditional_references(writer: Writer, entries: list[Entry]) -> dic
     See https://hl7.org/fhir/R4/http.html#trules"""
     resolved: dict[str, str] = {}
     for entry in entries:
-        for target_type, query in sorted(_conditional_references(entry.resource)):
+        for target_type, query in sorted(entry.conditional):
             reference = f"{target_type}?{query}"
             if reference in resolved:
                 continue
