@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
 from gateway.audit.table import audit_log
+from tests.pg_schema import throwaway_schema
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL")
 
@@ -24,19 +24,9 @@ def _sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 
 def _postgres_engine() -> Iterator[Engine]:
     assert POSTGRES_URL is not None
-    schema = f"audit_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    audit_log.create(engine)
-    try:
+    with throwaway_schema(POSTGRES_URL, "audit_test") as engine:
+        audit_log.create(engine)
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(

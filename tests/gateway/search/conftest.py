@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, delete, event, text
+from sqlalchemy import Connection, Engine, create_engine, delete, event
 
 import gateway.storage.index_tables  # noqa: F401  (registers the index tables on the metadata)
 from gateway.search.dates import date_range
 from gateway.search.indexer import index_rows, write_index
 from gateway.storage.metadata import metadata
 from gateway.storage.tables import resources
+from tests.pg_schema import throwaway_schema
 
 BASE = "https://gw.example/fhir"
 Store = Callable[..., None]
@@ -44,19 +44,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     url = os.environ.get("GATEWAY_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("GATEWAY_TEST_POSTGRES_URL not set")
-    schema = f"search_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    metadata.create_all(eng)
-    try:
+    with throwaway_schema(url, "search") as eng:
+        metadata.create_all(eng)
         yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def put(
