@@ -170,8 +170,7 @@ def _import_forms(folder: Path, strict: bool, show_rejected: int) -> None:
         _fail(str(exc))
     summary = load_forms(repo, folder, "cli:omaha")
     repo.db.dispose()
-    counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
-    console.print(f"omaha: {len(summary.outcomes)} forms ({counts or 'none found'})")
+    console.print(f"omaha: {summary.describe()}")
     for item in summary.rejected[:show_rejected]:
         console.print(f"  [red]rejected[/red] {item.file}: {item.reason}")
     if strict and summary.rejected:
@@ -215,9 +214,7 @@ def demo(
 
     for source, folder in exports.items():
         if source == "omaha":
-            forms = load_forms(repo, folder, "cli:demo")
-            counts = ", ".join(f"{k} {v}" for k, v in sorted(forms.counts.items()))
-            console.print(f"[green]imported omaha[/green]: {len(forms.outcomes)} assessment forms ({counts})")
+            console.print(f"[green]imported omaha[/green]: {load_forms(repo, folder, 'cli:demo').describe()}")
             continue
         summary = runner.run(get_adapter(source), folder)
         counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items() if v)

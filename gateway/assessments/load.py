@@ -42,6 +42,11 @@ class LoadSummary:
     def counts(self) -> dict[str, int]:
         return dict(Counter(o.outcome for o in self.outcomes))
 
+    def describe(self) -> str:
+        """'74 forms (created 74)': the line the CLI and the demo print."""
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+        return f"{len(self.outcomes)} forms ({counts or 'none found'})"
+
     @property
     def rejected(self) -> list[FormOutcome]:
         return [o for o in self.outcomes if o.outcome == "rejected"]
