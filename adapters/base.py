@@ -104,8 +104,9 @@ class FileNotice:
     """Something about a whole file rather than a row: a table the adapter does not read
     (`skipped`), a column it ignores (`warning`), an export or file that cannot be read at all
     (`error`: the import run fails, so a script never mistakes an unreadable extract for an empty
-    one), or the file's checksum and row count (`info`: yielded once as a file starts, with `sha256` and `size_bytes`, so the pipeline
-    can record the run's inputs and show progress). Rows of a file that is rejected as a whole are still yielded as `Rejected`."""
+    one), or the file's checksum and row count (`info`: yielded once as a file starts, with `sha256` and
+    `size_bytes`, so the pipeline can record the run's inputs and show progress). Rows of a file that is
+    rejected as a whole are still yielded as `Rejected`."""
 
     __reduce__ = positional_reduce
 

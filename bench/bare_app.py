@@ -19,7 +19,8 @@ FHIR_JSON = "application/fhir+json"
 
 _READ = "SELECT content FROM resources WHERE res_type = ? AND res_id = ? AND NOT deleted"
 _BY_TOKEN = (
-    "SELECT r.res_id, r.content FROM search_token t JOIN resources r ON r.res_type = t.res_type AND r.res_id = t.res_id "
+    "SELECT r.res_id, r.content FROM search_token t "
+    "JOIN resources r ON r.res_type = t.res_type AND r.res_id = t.res_id "
     "WHERE t.res_type = ? AND t.param = ? AND t.code = ? AND t.system = ? AND NOT r.deleted ORDER BY r.res_id LIMIT 21"
 )
 _BY_REFERENCE = (

@@ -322,7 +322,8 @@ def main() -> None:
         growth = big["peak_rss_mb"] - small["peak_rss_mb"]
         flat = growth < 0.25 * small["peak_rss_mb"]
         print(f"\nRSS vs extract size: {small['people']:,} people peak {small['peak_rss_mb']:.0f} MB, "
-              f"{big['people']:,} people peak {big['peak_rss_mb']:.0f} MB ({big['rows'] / small['rows']:.0f}x the rows, "
+              f"{big['people']:,} people peak {big['peak_rss_mb']:.0f} MB "
+              f"({big['rows'] / small['rows']:.0f}x the rows, "
               f"{growth:+.0f} MB): {'flat' if flat else 'GROWS'}")
 
 

@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     for url in dict.fromkeys([sqlite_url, gateway_url]):
         upgrade(url)
         dataset.load(url, resources)
-    print(f"loaded {data.total} resources ({len(data.patient_ids)} Patients) into {len(set([sqlite_url, gateway_url]))} "
+    databases = len({sqlite_url, gateway_url})
+    print(f"loaded {data.total} resources ({len(data.patient_ids)} Patients) into {databases} "
           f"database(s) in {time.perf_counter() - started:.1f}s")
 
     settings = Settings(database_url=gateway_url, key_dir=tmp / "keys")

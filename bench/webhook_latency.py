@@ -24,10 +24,10 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import uuid
 import tempfile
 import threading
 import time
+import uuid
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path

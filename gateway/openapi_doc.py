@@ -40,8 +40,9 @@ def _body(res_type: str) -> dict[str, Any]:
 
 
 def _search_params(res_type: str) -> list[dict[str, Any]]:
-    params = [_ref(f"parameters/{name}") for name in ("_id", "_lastUpdated", "_count", "_sort", "_include",
-                                                       "_revinclude", "_summary", "_elements", "_total", "_cursor")]
+    common = ("_id", "_lastUpdated", "_count", "_sort", "_include", "_revinclude", "_summary", "_elements", "_total",
+              "_cursor")
+    params: list[dict[str, Any]] = [_ref(f"parameters/{name}") for name in common]
     for p in sorted(supported_params(res_type), key=lambda p: p.code):
         if p.code.startswith("_"):
             continue
@@ -57,7 +58,8 @@ def _type_paths(res_type: str) -> dict[str, Any]:
     paths: dict[str, Any] = {
         f"/fhir/{res_type}": {
             "get": {"tags": tag, "summary": f"Search {res_type}", "operationId": f"search{res_type}",
-                    "parameters": _search_params(res_type), "responses": _responses("200", "searchset Bundle", "Bundle")},
+                    "parameters": _search_params(res_type),
+                    "responses": _responses("200", "searchset Bundle", "Bundle")},
         },
         f"/fhir/{res_type}/_search": {
             "post": {"tags": tag, "summary": f"Search {res_type} (form body)", "operationId": f"searchPost{res_type}",
@@ -120,7 +122,7 @@ def _operation_paths() -> dict[str, Any]:
                     path = f"/fhir/{res_type}/${op.name}"
                 else:
                     path = f"/fhir/{res_type}/{{id}}/${op.name}"
-                params = [_ref("parameters/id")] if "{id}" in path else []
+                params: list[dict[str, Any]] = [_ref("parameters/id")] if "{id}" in path else []
                 if "{type}" in path:
                     params.append({"name": "type", "in": "path", "required": True, "schema": {"type": "string"}})
                 suffix = f"{level}{res_type.strip('{}').title()}{op.name.replace('-', '')}"
@@ -135,7 +137,8 @@ def _operation_paths() -> dict[str, Any]:
 
 def _components() -> dict[str, Any]:
     def header(name: str, description: str) -> dict[str, Any]:
-        return {"name": name, "in": "header", "required": False, "schema": {"type": "string"}, "description": description}
+        return {"name": name, "in": "header", "required": False, "schema": {"type": "string"},
+                "description": description}
 
     def query(name: str, description: str, kind: str = "string") -> dict[str, Any]:
         return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
@@ -224,4 +227,5 @@ def install_openapi(app: FastAPI) -> None:
 
 def dump_yaml(document: dict[str, Any]) -> str:
     """The committed form of the document: YAML in the document's own key order."""
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    text: str = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    return text

@@ -35,8 +35,10 @@ def _code(answer: FhirJson) -> str | None:
         system = coding.get("system")
         if system and not system.startswith(ANSWER_SYSTEMS):
             return f"{system}|{coding.get('code')}"
-        return coding.get("code")
-    return answer.get("valueString")
+        code: str | None = coding.get("code")
+        return code
+    text: str | None = answer.get("valueString")
+    return text
 
 
 def _text(answer: FhirJson) -> str | None:
@@ -45,9 +47,11 @@ def _text(answer: FhirJson) -> str | None:
             return str(answer[key])
     if "valueReference" in answer:
         ref = answer["valueReference"]
-        return ref.get("reference") or ref.get("display")
+        pointer: str | None = ref.get("reference") or ref.get("display")
+        return pointer
     if "valueCoding" in answer:
-        return answer["valueCoding"].get("code")
+        code: str | None = answer["valueCoding"].get("code")
+        return code
     return None
 
 

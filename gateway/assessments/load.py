@@ -99,13 +99,13 @@ def load_forms(repo: SqlRepository, folder: Path, author: str) -> LoadSummary:
             forms.append((str(form.get("authored") or ""), path.name, form, None))
         except FormRejected as exc:
             forms.append(("", path.name, None, str(exc)))
-    for _when, name, form, problem in sorted(forms, key=lambda f: (f[0], f[1])):
-        if form is None:
+    for _when, name, read, problem in sorted(forms, key=lambda f: (f[0], f[1])):
+        if read is None:
             summary.outcomes.append(FormOutcome(name, "rejected", reason=problem))
             continue
         try:
-            patient_id = _person(repo, form)
-            submitted = submit_assessment(repo, patient_id, {**form, "subject": {"reference": f"Patient/{patient_id}"}},
+            patient_id = _person(repo, read)
+            submitted = submit_assessment(repo, patient_id, {**read, "subject": {"reference": f"Patient/{patient_id}"}},
                                           author)
         except (FormRejected, FhirError, AssessmentInvalid) as exc:
             summary.outcomes.append(FormOutcome(name, "rejected", reason=_why(exc)))

@@ -35,7 +35,8 @@ async def list_inbox(request: Request, status: str | None = None, patient: str |
         return [item.as_json(with_document=False) for item in items]
 
     items = await run_in_threadpool(work)
-    await audit(request, who, "search-type", "Patient", query=f"inbox status={status or 'any'} patient={patient or 'any'}")
+    query = f"inbox status={status or 'any'} patient={patient or 'any'}"
+    await audit(request, who, "search-type", "Patient", query=query)
     return JSONResponse({"items": items, "count": len(items)})
 
 

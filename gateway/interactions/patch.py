@@ -30,4 +30,5 @@ def apply_patch(current_text: str, operations: Any) -> FhirJson:
             raise bad_request(f"The patch's {where} is malformed (RFC 6902 needs op, path and value)") from None
     if patched.get("resourceType") != current["resourceType"] or patched.get("id") != current["id"]:
         raise unprocessable("A patch may not change resourceType or id")
-    return patched
+    result: dict[str, Any] = patched
+    return result

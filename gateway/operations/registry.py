@@ -56,7 +56,8 @@ class Operation:
 _OPERATIONS: dict[str, Operation] = {}
 
 
-def operation(name: str, levels: set[str], types: set[str] | None, definition: dict[str, Any]) -> Callable[[Handler], Handler]:
+def operation(name: str, levels: set[str], types: set[str] | None,
+              definition: dict[str, Any]) -> Callable[[Handler], Handler]:
     """Register the decorated coroutine as the handler of `$name`."""
 
     def register(handler: Handler) -> Handler:

@@ -54,7 +54,8 @@ async def _stored_url(call: OperationCall) -> str | None:
     if not call.res_id:
         return None
     stored = await run_in_threadpool(call.request.app.state.repo.read, call.res_type, call.res_id)
-    return orjson.loads(stored.content or "{}").get("url")
+    url: str | None = orjson.loads(stored.content or "{}").get("url")
+    return url
 
 
 @operation("lookup", {"type", "instance"}, {"CodeSystem"}, LOOKUP)

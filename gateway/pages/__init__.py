@@ -3,8 +3,10 @@ trail as the API. `router` is included by `gateway.app.create_app`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -26,7 +28,7 @@ async def stylesheet() -> Response:
     return Response(_static("pages.css"), media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
-_ROUTES = [
+_ROUTES: list[tuple[str, Callable[..., Any], list[str]]] = [
     ("/static/pages.css", stylesheet, ["GET"]),
     ("/login", login.login_form, ["GET"]),
     ("/login", login.login, ["POST"]),

@@ -64,7 +64,7 @@ class AssessmentForm:
 
 def blank_form(record: PersonRecord, today: date) -> AssessmentForm:
     """The form for a new sitting: every active problem filled in as recorded, plus a blank one."""
-    blocks = []
+    blocks: list[Block] = []
     for cond in sorted((c for c in record.of("Condition") if is_problem(c)), key=lambda c: problem(c).code):
         p = problem(cond)
         if p.status == "active":

@@ -53,7 +53,8 @@ class Sections:
 
 def _status(res: FhirJson) -> str | None:
     coding = (res.get("clinicalStatus") or {}).get("coding") or [{}]
-    return coding[0].get("code")
+    code: str | None = coding[0].get("code")
+    return code
 
 
 def _problems(record: PersonRecord, patients: dict[str, FhirJson]) -> list[Line]:
@@ -153,7 +154,7 @@ def _network(record: PersonRecord, patients: dict[str, FhirJson]) -> list[Suppor
             roles.append(f"cares {hours:g} hours a week")
         roles.extend(support.get(f"RelatedPerson/{res['id']}", []))
         contact = ", ".join(t.get("value", "") for t in res.get("telecom", []) if t.get("value"))
-        out.append(Supporter(names[0] or "Someone", relationship[0] if relationship else "", roles, contact,
+        out.append(Supporter(names[0] or "Someone", (relationship[0] or "") if relationship else "", roles, contact,
                              source_of(res, patients)))
     return sorted(out, key=lambda s: (s.name, s.source.label))
 

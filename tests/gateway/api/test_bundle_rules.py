@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from tests.gateway.api.fhir_api import MRN, FhirApi, assert_outcome
 
 URN_A = "urn:uuid:aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"

@@ -85,7 +85,8 @@ def test_includes_never_reach_past_the_token_scopes(client: TestClient, fhir: Fh
     """A token for Observations only gets no Patient through _include, and is told why."""
     ann = fhir.patient()["id"]
     observation(fhir, ann)
-    narrow = FhirApi(client, {"Authorization": f"Bearer {token_for(role='integrator', scopes=['user/Observation.rs'])}"})
+    token = token_for(role="integrator", scopes=["user/Observation.rs"])
+    narrow = FhirApi(client, {"Authorization": f"Bearer {token}"})
     bundle = narrow.search("Observation?_include=Observation:subject")
     assert ids_of(bundle) and ids_of(bundle, "include") == []
     warnings = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "outcome"]

@@ -18,7 +18,7 @@ from gateway.repository.sql import SqlRepository
 from gateway.settings import Settings
 from gateway.storage.engine import normalise_url
 from gateway.storage.migrate import upgrade
-from tests.gateway.imports.store import consistency_problems, current, runs, run_import
+from tests.gateway.imports.store import consistency_problems, current, run_import, runs
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 BATCH_ROWS = 8

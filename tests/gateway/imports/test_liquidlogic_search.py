@@ -70,7 +70,8 @@ def test_a_person_by_la_id_and_nhs_number_and_their_social_care_record(
             assert search(client, auth, f"Patient?identifier={_token(NHS, nhs)}") == carrying
         # The social care record: every resource about this person, retrievable by patient.
         mine = {r["id"] for t in ("EpisodeOfCare", "Encounter", "ServiceRequest", "CarePlan", "Condition")
-                for r in stored(t) if (r.get("subject") or r.get("patient") or {}).get("reference") == f"Patient/{patient['id']}"}
+                for r in stored(t)
+                if (r.get("subject") or r.get("patient") or {}).get("reference") == f"Patient/{patient['id']}"}
         found = set()
         for t in ("EpisodeOfCare", "Encounter", "ServiceRequest", "CarePlan", "Condition"):
             found |= search(client, auth, f"{t}?patient=Patient/{patient['id']}")

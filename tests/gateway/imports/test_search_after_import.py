@@ -43,7 +43,8 @@ def search(client: TestClient, auth: dict[str, str], query: str) -> set[str]:
         response = client.get(url, headers=auth)
         assert response.status_code == 200, response.text
         bundle = response.json()
-        found.update(e["resource"]["id"] for e in bundle.get("entry", []) if e.get("search", {}).get("mode") != "include")
+        found.update(e["resource"]["id"] for e in bundle.get("entry", [])
+                     if e.get("search", {}).get("mode") != "include")
         url = next((link["url"] for link in bundle.get("link", []) if link["relation"] == "next"), None)
         if url and url.startswith("http"):
             url = url[url.index("/fhir/"):]
