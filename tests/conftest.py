@@ -20,6 +20,7 @@ from gateway.storage.migrate import upgrade
 from gateway.storage.schema import metadata
 from tests.gateway.api.fhir_api import FhirApi
 from tests.gateway.api.live_server import running_gateway
+from tests.stores import fresh_sqlite, shared_key_dir
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
@@ -55,9 +56,7 @@ def _truncate(url: str) -> None:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database: a new SQLite file, or the session's PostgreSQL database emptied."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'gateway.db'}"
-        upgrade(url)
-        return url
+        return fresh_sqlite(tmp_path / "gateway.db")
     url = request.getfixturevalue("postgres_database")
     _truncate(url)
     return url
@@ -66,7 +65,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for a test gateway: its own database and signing key."""
-    return Settings(database_url=database_url, key_dir=tmp_path / "keys", base_url="http://testserver",
+    return Settings(database_url=database_url, key_dir=shared_key_dir(), base_url="http://testserver",
                     audit_flush_ms=1.0)
 
 

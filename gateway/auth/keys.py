@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -85,7 +86,15 @@ def _create_key(path: Path) -> None:
 
 
 def _load_key(path: Path) -> LocalKey:
-    private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    return _parse_key(path, path.read_bytes())
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_key(path: Path, pem: bytes) -> LocalKey:
+    """Parsing checks the RSA key (about 30 ms); the same file's bytes parse to the same key, so the
+    CLI, the app and each test app of a process share one parse. Keyed by content: a replaced key
+    file is parsed afresh."""
+    private_key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(private_key, rsa.RSAPrivateKey):
         raise ValueError(f"{path} does not hold an RSA private key")
     return LocalKey(kid=_thumbprint(private_key.public_key()), algorithm=ALGORITHM, private_key=private_key, path=path)

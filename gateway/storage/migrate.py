@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -27,7 +28,9 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The newest revision the code knows (the scripts do not change while the process runs)."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 

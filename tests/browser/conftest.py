@@ -19,8 +19,8 @@ from adapters.systmone.sample import write_extract
 from gateway.app import build_repository
 from gateway.imports.pipeline import ImportRunner
 from gateway.settings import Settings
-from gateway.storage.migrate import upgrade
 from tests.gateway.api.live_server import running_gateway
+from tests.stores import fresh_sqlite_url, shared_key_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -40,9 +40,9 @@ class Seeded:
 def seeded_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     """The gateway serving a small synthetic practice (SystmOne + Liquidlogic imported, linked)."""
     root = tmp_path_factory.mktemp("pages-browser")
-    settings = Settings(database_url=f"sqlite:///{root / 'gateway.db'}", key_dir=root / "keys",
+    settings = Settings(database_url=f"sqlite:///{root / 'gateway.db'}", key_dir=shared_key_dir(),
                         audit_flush_ms=1.0, delivery_worker=False)
-    upgrade(settings.database_url)
+    fresh_sqlite_url(settings.database_url)
     people = generate_people(PEOPLE, SEED)
     repo = build_repository(settings)
     runner = ImportRunner(repo, user="test:browser")

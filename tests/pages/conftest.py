@@ -20,7 +20,7 @@ from gateway.imports.pipeline import ImportRunner
 from gateway.pages.caseload import caseload_ids
 from gateway.pages.handling import COOKIE
 from gateway.settings import Settings
-from gateway.storage.migrate import upgrade
+from tests.stores import fresh_sqlite_url, shared_key_dir
 
 PEOPLE, SEED = 40, 6
 
@@ -29,9 +29,9 @@ PEOPLE, SEED = 40, 6
 def practice(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings of a migrated SQLite gateway holding SystmOne and Liquidlogic samples of 40 people."""
     root: Path = tmp_path_factory.mktemp("pages")
-    settings = Settings(database_url=f"sqlite:///{root / 'gateway.db'}", key_dir=root / "keys",
+    settings = Settings(database_url=f"sqlite:///{root / 'gateway.db'}", key_dir=shared_key_dir(),
                         base_url="http://testserver", audit_flush_ms=1.0, delivery_worker=False)
-    upgrade(settings.database_url)
+    fresh_sqlite_url(settings.database_url)
     people = generate_people(PEOPLE, SEED)
     repo = build_repository(settings)
     runner = ImportRunner(repo, user="test:pages")

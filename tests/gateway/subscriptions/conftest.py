@@ -13,11 +13,13 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from tests.gateway.api.fhir_api import FhirApi
 from tests.gateway.subscriptions.receiver import Receiver
+from tests.stores import shared_key_dir
+
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """A gateway whose worker polls often and retries quickly (tests never wait real minutes)."""
-    return Settings(database_url=database_url, key_dir=tmp_path / "keys", base_url="http://testserver",
+    return Settings(database_url=database_url, key_dir=shared_key_dir(), base_url="http://testserver",
                     audit_flush_ms=1.0, delivery_poll_ms=20, delivery_retry_base_ms=20, delivery_retry_max_s=0.2,
                     delivery_lease_s=2, liquidlogic_drop_dir=tmp_path / "drop")
 
