@@ -9,8 +9,12 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from adapters.omaha.questionnaire import QUESTIONNAIRE_URL
 from tests.cli.conftest import Gateway
+
+pytestmark = pytest.mark.slow  # each test imports a 60-person sample through the real CLI
 
 
 def _sample(gateway: Gateway, out: Path) -> None:

@@ -69,6 +69,7 @@ def _clean_import(extract: Path, tmp_path: Path) -> dict[tuple[str, str], tuple[
 
 
 # Kill points: among the reference tables; among the address rows folding into Patients; in SRCode.
+@pytest.mark.slow
 @pytest.mark.parametrize("worker", [False, True], ids=["in-process", "parse-worker"])
 @pytest.mark.parametrize("after_rows", [3 * BATCH_ROWS, 15 * BATCH_ROWS, 50 * BATCH_ROWS])
 def test_killed_import_leaves_a_consistent_store_and_a_rerun_completes_it(
