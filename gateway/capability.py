@@ -10,16 +10,18 @@ from functools import lru_cache
 from typing import Any
 
 from gateway.operations.registry import all_operations
-from gateway.resource_types import READ_ONLY_TYPES, SUPPORTED_TYPES
+from gateway.resource_types import LOG_TYPES, READ_ONLY_TYPES, SERVED_TYPES
 from gateway.search.registry import supported_params
 from gateway.settings import Settings
 
 _READ = ("read", "vread", "search-type", "history-instance", "history-type")
+_LOG_READ = ("read", "vread", "search-type")
 _WRITE = ("create", "update", "patch", "delete")
 
 
 def _resource(res_type: str) -> dict[str, Any]:
-    interactions = list(_READ) + ([] if res_type in READ_ONLY_TYPES else list(_WRITE))
+    is_log = res_type in LOG_TYPES
+    interactions = list(_LOG_READ if is_log else _READ) + ([] if res_type in READ_ONLY_TYPES else list(_WRITE))
     params = [
         {"name": p.code, "definition": p.url, "type": p.type}
         for p in sorted(supported_params(res_type), key=lambda p: p.code)
@@ -33,16 +35,17 @@ def _resource(res_type: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "type": res_type,
         "interaction": [{"code": code} for code in interactions],
-        "versioning": "versioned-update",
-        "readHistory": True,
+        "versioning": "versioned" if is_log else "versioned-update",
+        "readHistory": not is_log,
         "updateCreate": res_type not in READ_ONLY_TYPES,
         "conditionalCreate": res_type not in READ_ONLY_TYPES,
         "conditionalUpdate": res_type not in READ_ONLY_TYPES,
         "conditionalDelete": "not-supported",
-        "searchInclude": ["*"],
-        "searchRevInclude": ["*"],
         "searchParam": params,
     }
+    if not is_log:
+        out["searchInclude"] = ["*"]
+        out["searchRevInclude"] = ["*"]
     if ops:
         out["operation"] = ops
     return out
@@ -73,7 +76,7 @@ def _statement(base_url: str) -> dict[str, Any]:
                                              "code": "SMART-on-FHIR"}]}],
                     "description": "JWT bearer tokens (RFC 6750) with SMART v2 scopes; every interaction is audited.",
                 },
-                "resource": [_resource(t) for t in sorted(SUPPORTED_TYPES - {"Parameters", "Bundle"})],
+                "resource": [_resource(t) for t in sorted(SERVED_TYPES)],
                 "interaction": [{"code": "transaction"}, {"code": "batch"}, {"code": "history-system"}],
                 "searchParam": [{"name": "_id", "type": "token"}, {"name": "_lastUpdated", "type": "date"}],
                 "operation": system_ops,

@@ -11,7 +11,7 @@ import yaml
 from fastapi import FastAPI
 
 from gateway.operations.registry import all_operations
-from gateway.resource_types import READ_ONLY_TYPES, SUPPORTED_TYPES
+from gateway.resource_types import LOG_TYPES, READ_ONLY_TYPES, SERVED_TYPES
 from gateway.search.registry import supported_params
 
 _FHIR = "application/fhir+json"
@@ -39,12 +39,15 @@ def _body(res_type: str) -> dict[str, Any]:
     return {"required": True, "content": {_FHIR: {"schema": schema}, "application/json": {"schema": schema}}}
 
 
+_RESULT_PARAMS = ("_count", "_sort", "_include", "_revinclude", "_summary", "_elements", "_total", "_cursor")
+_LOG_RESULT_PARAMS = ("_count", "_sort", "_cursor")  # what AuditEvent search takes besides its parameters
+
+
 def _search_params(res_type: str) -> list[dict[str, Any]]:
-    common = ("_id", "_lastUpdated", "_count", "_sort", "_include", "_revinclude", "_summary", "_elements", "_total",
-              "_cursor")
-    params: list[dict[str, Any]] = [_ref(f"parameters/{name}") for name in common]
+    results = _LOG_RESULT_PARAMS if res_type in LOG_TYPES else _RESULT_PARAMS
+    params: list[dict[str, Any]] = [_ref(f"parameters/{name}") for name in ("_id", "_lastUpdated", *results)]
     for p in sorted(supported_params(res_type), key=lambda p: p.code):
-        if p.code.startswith("_"):
+        if p.code in ("_id", "_lastUpdated"):
             continue
         params.append({"name": p.code, "in": "query", "required": False, "schema": {"type": "string"},
                        "description": f"{p.type} search parameter ({p.url})"})
@@ -55,6 +58,7 @@ def _type_paths(res_type: str) -> dict[str, Any]:
     tag = [res_type]
     writable = res_type not in READ_ONLY_TYPES
     id_param = _ref("parameters/id")
+    history = res_type not in LOG_TYPES
     paths: dict[str, Any] = {
         f"/fhir/{res_type}": {
             "get": {"tags": tag, "summary": f"Search {res_type}", "operationId": f"search{res_type}",
@@ -85,6 +89,8 @@ def _type_paths(res_type: str) -> dict[str, Any]:
                     "parameters": [id_param, _ref("parameters/vid")], "responses": _responses("200", res_type)},
         },
     }
+    if not history:
+        del paths[f"/fhir/{res_type}/_history"], paths[f"/fhir/{res_type}/{{id}}/_history"]
     if writable:
         prefer = [_ref("parameters/Prefer")]
         paths[f"/fhir/{res_type}"]["post"] = {
@@ -199,7 +205,7 @@ def build_openapi() -> dict[str, Any]:
                                                   _ref("parameters/_cursor")],
                                    "responses": _responses("200", "history Bundle", "Bundle")}},
     }
-    for res_type in sorted(SUPPORTED_TYPES - {"Parameters", "Bundle"}):
+    for res_type in sorted(SERVED_TYPES):
         paths.update(_type_paths(res_type))
     paths.update(_operation_paths())
     return {

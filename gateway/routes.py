@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.capability import capability_statement
-from gateway.interactions.audit_events import read_audit_event, search_audit_events
+from gateway.interactions.audit_events import audit_history_refused, read_audit_event, search_audit_events
 from gateway.interactions.bundles import process_bundle
 from gateway.interactions.history import history_bundle, parse_since
 from gateway.interactions.patch import apply_patch
@@ -156,6 +156,8 @@ async def system_operation(operation: str, request: Request, who: Caller = Depen
 @router.get("/{res_type}/_history", include_in_schema=False)
 async def type_history(res_type: str, request: Request, who: Caller = Depends(caller)) -> Response:
     authorized(who, "history-type", require_type(res_type))
+    if res_type == "AuditEvent":
+        raise audit_history_refused()
     params = dict(request.query_params)
     page = await run_in_threadpool(repo_of(request).history, res_type, None, parse_since(params.get("_since")),
                                    _count(request, 100), params.pop("_cursor", None))
@@ -187,8 +189,12 @@ async def search_post(res_type: str, request: Request, who: Caller = Depends(cal
     authorized(who, "search-type", require_type(res_type))
     form = await request.form()
     params = [*request.query_params.multi_items(), *((k, str(v)) for k, v in form.multi_items())]
-    bundle = await run_in_threadpool(partial(search_bundle, readable=may_read(who)), repo_of(request), res_type,
-                                     params, base_url(request), _strict(request))
+    if res_type == "AuditEvent":
+        bundle = await run_in_threadpool(search_audit_events, repo_of(request), params, base_url(request),
+                                         request.app.state.settings.default_page_size)
+    else:
+        bundle = await run_in_threadpool(partial(search_bundle, readable=may_read(who)), repo_of(request),
+                                         res_type, params, base_url(request), _strict(request))
     await audit(request, who, "search-type", res_type, query="&".join(f"{k}={v}" for k, v in params))
     return FhirResponse(bundle)
 
@@ -266,6 +272,8 @@ async def delete(res_type: str, res_id: str, request: Request, who: Caller = Dep
 @router.get("/{res_type}/{res_id}/_history", include_in_schema=False)
 async def instance_history(res_type: str, res_id: str, request: Request, who: Caller = Depends(caller)) -> Response:
     authorized(who, "history-instance", require_type(res_type))
+    if res_type == "AuditEvent":
+        raise audit_history_refused()
     params = dict(request.query_params)
     page = await run_in_threadpool(repo_of(request).history, res_type, res_id, parse_since(params.get("_since")),
                                    _count(request, 100), params.pop("_cursor", None))
@@ -280,6 +288,10 @@ async def vread(res_type: str, res_id: str, version: str, request: Request, who:
     authorized(who, "vread", require_type(res_type))
     if not version.isdigit():
         raise bad_request(f"Version {version!r} is not a number")
+    if res_type == "AuditEvent":
+        body = await run_in_threadpool(read_audit_event, repo_of(request), res_id, version)
+        await audit(request, who, "vread", res_type, res_id)
+        return FhirResponse(body)
     stored = await run_in_threadpool(repo_of(request).vread, res_type, res_id, int(version))
     await audit(request, who, "vread", res_type, res_id)
     return resource_response(stored)

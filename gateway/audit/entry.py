@@ -55,6 +55,25 @@ def outcome_for_status(status: int) -> int:
     return OUTCOME_MINOR if status < 500 else OUTCOME_SERIOUS
 
 
+# Object roles (http://terminology.hl7.org/CodeSystem/object-role) an entity row can carry.
+ROLE_PATIENT = "1"
+ROLE_DOMAIN_RESOURCE = "4"
+ROLE_QUERY = "24"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntity:
+    """A further resource or person an interaction touched, beyond the entry's own target and person:
+    one `audit_entity` row. `what` is a relative reference, "Patient/<id>"."""
+
+    what: str
+    role: str = ROLE_DOMAIN_RESOURCE
+
+    def row(self, event: int) -> dict[str, Any]:
+        what_type, _, what_id = self.what.partition("/")
+        return {"event": event, "what_type": what_type[:64], "what_id": what_id[:64], "role": self.role}
+
+
 @dataclass(slots=True)
 class AuditEntry:
     """Who did what to which resource, when, with what result. `recorded` is set when the entry is
@@ -74,6 +93,12 @@ class AuditEntry:
     request_id: str | None = None
     action: str | None = None  # derived from interaction when None
     recorded: int = field(default_factory=now_us)
+    entities: tuple[AuditEntity, ...] = ()  # further entities, each its own `audit_entity` row
+
+    def entity_rows(self, event: int) -> list[dict[str, Any]]:
+        """The `audit_entity` rows of this entry once its event row has the sequence number `event`
+        (an entity named twice is one row)."""
+        return list({(e.what, e.role): e.row(event) for e in self.entities if "/" in e.what}.values())
 
     def row(self) -> dict[str, Any]:
         """The `audit_log` row for this entry, with strings clipped to their column widths."""
@@ -90,4 +115,4 @@ class AuditEntry:
         return values
 
 
-_FIELD_NAMES = tuple(f.name for f in fields(AuditEntry))
+_FIELD_NAMES = tuple(f.name for f in fields(AuditEntry) if f.name != "entities")

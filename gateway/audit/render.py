@@ -6,7 +6,7 @@ See https://hl7.org/fhir/R4/auditevent.html and https://profiles.ihe.net/ITI/BAL
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,12 +27,16 @@ OBSERVER = "care-gateway"
 _LOGIN_SUBTYPES = {"login": ("110122", "Login"), "logout": ("110123", "Logout")}
 # The audit-event-type code and display for a RESTful interaction.
 _REST_TYPE = {"system": AUDIT_EVENT_TYPE, "code": "rest", "display": "RESTful Operation"}
-_QUERY_INTERACTIONS = frozenset({"search", "search-type", "search-system", "operation"})
+QUERY_INTERACTIONS = frozenset({"search", "search-type", "search-system", "operation"})
+LOGIN_INTERACTIONS = frozenset(_LOGIN_SUBTYPES)
+ROLE_DISPLAY = {"1": "Patient", "4": "Domain Resource", "24": "Query"}
 
 
-def render_audit_event(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The AuditEvent for one `audit_log` row; its id is the row's `seq`."""
-    event: dict[str, Any] = {"resourceType": "AuditEvent", "id": str(row["seq"])}
+def render_audit_event(row: Mapping[str, Any], further: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """The AuditEvent for one `audit_log` row and its `audit_entity` rows; its id is the row's `seq`.
+    An event is never changed, so it has one version, last updated when it was recorded."""
+    event: dict[str, Any] = {"resourceType": "AuditEvent", "id": str(row["seq"]),
+                             "meta": {"versionId": "1", "lastUpdated": _instant(row["recorded"])}}
     event.update(_event_type(row["interaction"]))
     event["action"] = row["action"]
     event["recorded"] = _instant(row["recorded"])
@@ -44,7 +48,7 @@ def render_audit_event(row: Mapping[str, Any]) -> dict[str, Any]:
         "observer": {"display": OBSERVER},
         "type": [{"system": SOURCE_TYPE, "code": "3", "display": "Web Server"}],
     }
-    entities = _entities(row)
+    entities = _entities(row, further)
     if entities:
         event["entity"] = entities
     return event
@@ -78,7 +82,7 @@ def _agent(row: Mapping[str, Any]) -> dict[str, Any]:
     return agent
 
 
-def _entities(row: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _entities(row: Mapping[str, Any], further: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     entities: list[dict[str, Any]] = []
     resource_type, resource_id = row.get("resource_type"), row.get("resource_id")
     reference = f"{resource_type}/{resource_id}" if resource_type and resource_id else None
@@ -88,7 +92,7 @@ def _entities(row: Mapping[str, Any]) -> list[dict[str, Any]]:
         entity: dict[str, Any] = {"type": {"system": RESOURCE_TYPES, "code": resource_type}}
         if reference:
             entity["what"] = {"reference": reference}
-        if row.get("query") is not None and row["interaction"] in _QUERY_INTERACTIONS:
+        if row.get("query") is not None and row["interaction"] in QUERY_INTERACTIONS:
             entity["role"] = {"system": OBJECT_ROLE, "code": "24", "display": "Query"}
             entity["query"] = base64.b64encode(row["query"].encode("utf-8")).decode("ascii")
         else:
@@ -103,6 +107,19 @@ def _entities(row: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "what": {"reference": patient},
                 "type": {"system": RESOURCE_TYPES, "code": "Patient"},
                 "role": {"system": OBJECT_ROLE, "code": "1", "display": "Patient"},
+            }
+        )
+
+    # Every further resource or person the interaction touched.
+    for extra in further:
+        role = {"system": OBJECT_ROLE, "code": extra["role"]}
+        if extra["role"] in ROLE_DISPLAY:
+            role["display"] = ROLE_DISPLAY[extra["role"]]
+        entities.append(
+            {
+                "what": {"reference": f"{extra['what_type']}/{extra['what_id']}"},
+                "type": {"system": RESOURCE_TYPES, "code": extra["what_type"]},
+                "role": role,
             }
         )
 

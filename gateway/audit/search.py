@@ -1,4 +1,5 @@
-"""AuditEvent search over the `audit_log` table, with keyset paging so deep pages stay cheap.
+"""AuditEvent search over the audit tables, with keyset paging so deep pages stay cheap; what each
+parameter means is in `search_params.py`.
 
 See https://hl7.org/fhir/R4/auditevent.html#search and https://hl7.org/fhir/R4/search.html
 
@@ -10,29 +11,19 @@ handling): an audit query that silently ignored a filter would return more than 
 from __future__ import annotations
 
 import base64
-import re
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
-from gateway.audit.table import audit_log
+from gateway.audit.search_params import PARAMS, date_range
+from gateway.audit.table import audit_entity, audit_log
 from gateway.outcomes import bad_request
 
-MAX_COUNT = 1000
-ACTION_SYSTEM = "http://hl7.org/fhir/audit-event-action"
-OUTCOME_SYSTEM = "http://hl7.org/fhir/audit-event-outcome"
-SUBTYPE_SYSTEM = "http://hl7.org/fhir/restful-interaction"
-RESOURCE_TYPES = "http://hl7.org/fhir/resource-types"
-_IGNORED = frozenset({"_format", "_pretty"})
+__all__ = ["MAX_COUNT", "date_range", "further_entities", "search_audit"]
 
-_DATE = re.compile(
-    r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
-    r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,6}))?)?(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
-)
-_PREFIXES = ("eq", "ne", "lt", "le", "gt", "ge", "sa", "eb")
-_REFERENCE = re.compile(r"^(?:.*/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})$")
+MAX_COUNT = 1000
+_IGNORED = frozenset({"_format", "_pretty"})
 
 Rows = list[dict[str, Any]]
 c = audit_log.c
@@ -53,17 +44,18 @@ def search_audit(
         name, _, modifier = raw_name.partition(":")
         if name in _IGNORED:
             continue
-        if modifier:
-            raise bad_request(f"modifier :{modifier} is not supported on AuditEvent?{name}", [raw_name])
-        if name == "_count":
+        if name == "_count" and not modifier:
             count = _int(value, "_count")
-        elif name == "_sort":
+        elif name == "_sort" and not modifier:
             descending = _sort(value)
-        elif name in _FILTERS:
+        elif name in PARAMS:
+            param = PARAMS[name]
+            if modifier and modifier not in param.modifiers:
+                raise bad_request(f"modifier :{modifier} is not supported on AuditEvent?{name}", [raw_name])
             values = [v for v in value.split(",") if v]
             if not values:
                 raise bad_request(f"empty value for {name}", [name])
-            clauses.append(or_(*(_FILTERS[name](v) for v in values)))
+            clauses.append(or_(*(param.clause(v, modifier or None) for v in values)))
         else:
             raise bad_request(f"unknown AuditEvent search parameter {name!r}", [name])
     count = max(0, min(count, MAX_COUNT))
@@ -90,125 +82,17 @@ def search_audit(
     return rows, _encode_cursor(descending, last["recorded"], last["seq"]), total
 
 
-# Parameters
-
-
-def _date(value: str) -> ColumnElement[bool]:
-    if value.startswith("ap"):
-        raise bad_request("the ap (approximately) prefix is not supported for AuditEvent?date", ["date"])
-    prefix = value[:2] if value[:2] in _PREFIXES else "eq"
-    lo, hi = date_range(value[2:] if value[:2] in _PREFIXES else value)
-    r = c.recorded
-    return {
-        "eq": and_(r >= lo, r < hi),
-        "ne": or_(r < lo, r >= hi),
-        "lt": r < lo,
-        "eb": r < lo,
-        "le": r < hi,
-        "gt": r >= hi,
-        "sa": r >= hi,
-        "ge": r >= lo,
-    }[prefix]
-
-
-def date_range(text: str) -> tuple[int, int]:
-    """A FHIR date/dateTime of any precision as the half-open microsecond range it covers."""
-    m = _DATE.match(text)
-    if m is None:
-        raise bad_request(f"invalid date {text!r}: expected YYYY[-MM[-DD[Thh:mm[:ss[.ffffff]][Z|+hh:mm]]]]", ["date"])
-    g = m.groupdict()
-    tz: timezone = UTC
-    if g["tz"] and g["tz"] != "Z":
-        sign = 1 if g["tz"][0] == "+" else -1
-        tz = timezone(sign * timedelta(hours=int(g["tz"][1:3]), minutes=int(g["tz"][4:6])))
-    try:
-        start = datetime(
-            int(g["y"]),
-            int(g["m"] or 1),
-            int(g["d"] or 1),
-            int(g["H"] or 0),
-            int(g["M"] or 0),
-            int(g["S"] or 0),
-            int((g["f"] or "0").ljust(6, "0")),
-            tzinfo=tz,
-        )
-    except ValueError as exc:
-        raise bad_request(f"invalid date {text!r}: {exc}", ["date"]) from exc
-    if g["f"]:
-        step = 10 ** (6 - len(g["f"]))
-        lo = _micros(start)
-        return lo, lo + step
-    if g["S"]:
-        end = start + timedelta(seconds=1)
-    elif g["M"]:
-        end = start + timedelta(minutes=1)
-    elif g["d"]:
-        end = start + timedelta(days=1)
-    elif g["m"]:
-        end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-    else:
-        end = start.replace(year=start.year + 1)
-    return _micros(start), _micros(end)
-
-
-def _micros(moment: datetime) -> int:
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _agent(value: str) -> ColumnElement[bool]:
-    m = _REFERENCE.match(value)
-    return c.user_id == (m.group(2) if m else value)
-
-
-def _altid(value: str) -> ColumnElement[bool]:
-    return c.user_id == value.rpartition("|")[2]
-
-
-def _entity(value: str) -> ColumnElement[bool]:
-    m = _REFERENCE.match(value)
-    if m:
-        return and_(c.resource_type == m.group(1), c.resource_id == m.group(2))
-    return c.resource_id == value
-
-
-def _patient(value: str) -> ColumnElement[bool]:
-    m = _REFERENCE.match(value)
-    if m and m.group(1) != "Patient":
-        return false()
-    return c.patient == f"Patient/{m.group(2) if m else value}"
-
-
-def _token(column: Any, system: str, convert: Callable[[str], Any] = str) -> Callable[[str], ColumnElement[bool]]:
-    """A token filter on one column: `code` or `system|code`; a different system matches nothing."""
-
-    def clause(value: str) -> ColumnElement[bool]:
-        sys, bar, code = value.rpartition("|")
-        if bar and sys and sys != system:
-            return false()
-        try:
-            return column == convert(code)  # type: ignore[no-any-return]
-        except ValueError as exc:
-            raise bad_request(f"invalid value {value!r}", [column.name]) from exc
-
-    return clause
-
-
-def _entity_type(value: str) -> ColumnElement[bool]:
-    return _token(c.resource_type, RESOURCE_TYPES)(value)
-
-
-_FILTERS: dict[str, Callable[[str], ColumnElement[bool]]] = {
-    "date": _date,
-    "agent": _agent,
-    "altid": _altid,
-    "entity": _entity,
-    "entity-type": _entity_type,
-    "patient": _patient,
-    "action": _token(c.action, ACTION_SYSTEM),
-    "outcome": _token(c.outcome, OUTCOME_SYSTEM, int),
-    "subtype": _token(c.interaction, SUBTYPE_SYSTEM),
-}
+def further_entities(conn: Connection, events: Iterable[int]) -> dict[int, list[Mapping[str, Any]]]:
+    """The `audit_entity` rows of some events, by event, in a stable order (for rendering)."""
+    wanted = list(events)
+    out: dict[int, list[Mapping[str, Any]]] = {}
+    if not wanted:
+        return out
+    e = audit_entity.c
+    query = select(audit_entity).where(e.event.in_(wanted)).order_by(e.event, e.role, e.what_type, e.what_id)
+    for row in conn.execute(query).mappings():
+        out.setdefault(row["event"], []).append(dict(row))
+    return out
 
 
 # Paging

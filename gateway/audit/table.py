@@ -1,9 +1,15 @@
-"""The `audit_log` table: one row per audited interaction, rendered as a FHIR AuditEvent on the way out.
+"""The audit tables: one `audit_log` row per audited interaction, rendered as a FHIR AuditEvent on the
+way out, plus `audit_entity` rows for every further resource or person the interaction touched.
 
 Rows are flat (not stored AuditEvent JSON) because the audit log is the gateway's hottest write
 path: a narrow row inserts fast in batches, and the AuditEvent search parameters map onto indexed
 columns instead of a search index. `recorded` is integer microseconds UTC, like every gateway time.
 Column `user_id` rather than `user`, which is a reserved word in PostgreSQL.
+
+The event row keeps its own target (`resource_type`/`resource_id`) and person (`patient`), so the
+common read stays one narrow insert; `audit_entity` carries any number of further entities (the
+people a link joins, the resources a search returned), each with its object role, and AuditEvent
+search looks at both, as R4's `AuditEvent.entity.what` covers every entity of an event.
 """
 
 from __future__ import annotations
@@ -34,6 +40,17 @@ audit_log = Table(
     Index("ix_audit_log_user_recorded", "user_id", "recorded"),
     Index("ix_audit_log_entity_recorded", "resource_type", "resource_id", "recorded"),
     Index("ix_audit_log_patient_recorded", "patient", "recorded"),
+)
+
+audit_entity = Table(
+    "audit_entity",
+    metadata,
+    # audit_log.seq; no foreign key, so audit inserts take no extra locks
+    Column("event", BigInteger, primary_key=True, autoincrement=False),
+    Column("what_type", String(64), primary_key=True),  # resource type of AuditEvent.entity.what
+    Column("what_id", String(64), primary_key=True),
+    Column("role", String(8), primary_key=True),  # http://terminology.hl7.org/CodeSystem/object-role code
+    Index("ix_audit_entity_what", "what_type", "what_id", "event"),
 )
 
 # Column lengths, so entries are clipped to fit rather than failing a whole batch on PostgreSQL.

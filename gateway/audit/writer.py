@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, insert
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from gateway.audit.entry import AuditEntry
-from gateway.audit.table import audit_log
+from gateway.audit.table import audit_entity, audit_log
 from gateway.outcomes import FhirError, outcome
 
 
@@ -34,6 +34,7 @@ class _Pending:
     row: dict[str, object]
     future: asyncio.Future[None]
     loop: asyncio.AbstractEventLoop
+    entry: AuditEntry | None = None  # kept only when it names further entities (audit_entity rows)
 
 
 @dataclass
@@ -49,7 +50,16 @@ class WriterStats:
 
 def record_in(conn: Connection, entry: AuditEntry) -> None:
     """Insert an audit row inside the caller's transaction, so a write and its audit commit together."""
-    conn.execute(insert(audit_log), entry.row())
+    _insert(conn, entry.row(), entry)
+
+
+def _insert(conn: Connection, row: dict[str, object], entry: AuditEntry | None) -> None:
+    """One event row, and its entity rows when it names further entities (they need the event's seq)."""
+    result = conn.execute(insert(audit_log), row)
+    if entry is not None and entry.entities:
+        key = result.inserted_primary_key
+        assert key is not None  # an insert into audit_log always yields its seq
+        conn.execute(insert(audit_entity), entry.entity_rows(int(key[0])))
 
 
 class AuditWriter:
@@ -123,7 +133,7 @@ class AuditWriter:
         future: asyncio.Future[None] = loop.create_future()
         if not self._handoff:
             loop.call_soon(self._hand_over)
-        self._handoff.append(_Pending(entry.row(), future, loop))
+        self._handoff.append(_Pending(entry.row(), future, loop, entry if entry.entities else None))
         await future
 
     def _hand_over(self) -> None:
@@ -172,13 +182,18 @@ class AuditWriter:
 
     def _flush(self, batch: list[_Pending]) -> None:
         columns = self._columns
-        rows = [tuple(p.row.get(c) for c in columns) for p in batch]
+        rows = [tuple(p.row.get(c) for c in columns) for p in batch if p.entry is None]
+        # Entries naming further entities are inserted one by one, as their entity rows need the seq.
+        linked = [p for p in batch if p.entry is not None]
         for attempt in range(self.retries + 1):
             try:
                 with self.engine.begin() as conn:
                     # The driver's executemany directly: SQLAlchemy's per-row processing cost more
                     # than the insert (about 45 µs a row).
-                    conn.exec_driver_sql(self._insert_sql, rows)  # type: ignore[arg-type]
+                    if rows:
+                        conn.exec_driver_sql(self._insert_sql, rows)
+                    for pending in linked:
+                        _insert(conn, pending.row, pending.entry)
             except (DataError, IntegrityError):
                 # Something in one row is wrong, not the database: isolate it, keep the rest.
                 self._flush_one_by_one(batch)
@@ -199,7 +214,7 @@ class AuditWriter:
         for pending in batch:
             try:
                 with self.engine.begin() as conn:
-                    conn.execute(insert(audit_log), pending.row)
+                    _insert(conn, pending.row, pending.entry)
             except SQLAlchemyError as exc:
                 self.stats.failed_rows += 1
                 self._resolve([pending], f"audit entry rejected: {exc.__class__.__name__}")

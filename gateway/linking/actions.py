@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from gateway.audit.entry import AuditEntry
+from gateway.audit.entry import ROLE_PATIENT, AuditEntity, AuditEntry
 from gateway.audit.writer import record_in
 from gateway.linking.candidates import load_subjects
 from gateway.linking.golden import golden_id_for_nhs, golden_id_for_person
@@ -39,10 +39,13 @@ class Actor:
 
 
 def _audit(conn: Connection, actor: Actor, action: str, golden: str | None, patients: list[str], detail: str) -> None:
+    """One audit event naming every record involved: the golden Patient as its target, each source
+    Patient as a person entity, so `AuditEvent?patient=` finds the decision from any of them."""
     record_in(conn, AuditEntry(
         user=actor.user, role=actor.role, interaction="update", resource_type="Patient",
         resource_id=golden or patients[0], patient=f"Patient/{patients[0]}",
-        query=f"person-link {action}: {detail}"[:2000], request_id=actor.request_id, client=actor.client))
+        query=f"person-link {action}: {detail}"[:2000], request_id=actor.request_id, client=actor.client,
+        entities=tuple(AuditEntity(f"Patient/{p}", ROLE_PATIENT) for p in patients[1:])))
 
 
 def candidate_row(conn: Connection, candidate_id: int) -> Any:

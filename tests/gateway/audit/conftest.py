@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine
 
-from gateway.audit.table import audit_log
+from gateway.audit.table import audit_entity, audit_log
 from tests.pg_schema import throwaway_schema
 
 POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL")
@@ -18,6 +18,7 @@ POSTGRES_URL = os.environ.get("GATEWAY_TEST_POSTGRES_URL")
 def _sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     engine = create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
     audit_log.create(engine)
+    audit_entity.create(engine)
     yield engine
     engine.dispose()
 
@@ -26,6 +27,7 @@ def _postgres_engine() -> Iterator[Engine]:
     assert POSTGRES_URL is not None
     with throwaway_schema(POSTGRES_URL, "audit_test") as engine:
         audit_log.create(engine)
+        audit_entity.create(engine)
         yield engine
 
 
@@ -42,7 +44,7 @@ def _postgres_engine() -> Iterator[Engine]:
     ]
 )
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine whose database holds an empty `audit_log` table (and nothing else)."""
+    """An engine whose database holds empty `audit_log` and `audit_entity` tables (and nothing else)."""
     if request.param == "sqlite":
         yield from _sqlite_engine(tmp_path)
     else:

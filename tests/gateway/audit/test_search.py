@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
-from gateway.audit.entry import AuditEntry
-from gateway.audit.search import date_range, search_audit
+from gateway.audit.entry import ROLE_PATIENT, AuditEntity, AuditEntry
+from gateway.audit.search import date_range, further_entities, search_audit
 from gateway.audit.writer import record_in
 from gateway.outcomes import FhirError
 
@@ -64,9 +64,12 @@ def names(engine: Engine, *params: tuple[str, str], count: int = 100) -> list[st
         ([("altid", "carol")], ["e5", "e6"]),
         ([("altid", "alice,carol")], ["e1", "e2", "e5", "e6"]),
         ([("entity", "Condition/c1")], ["e3", "e4"]),
-        ([("entity", "https://care-gateway.example/fhir/Patient/p1")], ["e6"]),
+        # Every entity (R4 AuditEvent.entity.what): p1 is the person of e1 and e2, the target of e6.
+        ([("entity", "https://care-gateway.example/fhir/Patient/p1")], ["e1", "e2", "e6"]),
         ([("entity", "o1")], ["e1"]),
-        ([("entity-type", "Patient")], ["e5", "e6"]),
+        # Every entity's type: each event names its person as a Patient entity.
+        ([("entity-type", "Patient")], ["e1", "e2", "e3", "e4", "e5", "e6"]),
+        ([("entity-type", "Condition")], ["e3", "e4"]),
         ([("entity-type", "http://hl7.org/fhir/resource-types|Observation")], ["e1", "e2"]),
         ([("entity-type", "http://other|Observation")], []),
         ([("patient", "Patient/p1")], ["e1", "e2", "e6"]),
@@ -191,3 +194,104 @@ def test_bad_or_mismatched_cursor(seeded: Engine) -> None:
             search_audit(conn, [("_sort", "date")], 1, cursor)
         with pytest.raises(FhirError, match="invalid paging cursor"):
             search_audit(conn, [], 1, "%%%not-a-cursor")
+
+
+# Every other parameter the CapabilityStatement declares, over events that exercise them: a log-on,
+# a search, a person-link decision naming three people (two as further entity rows), a read from a
+# known address.
+def _more(engine: Engine) -> Engine:
+    with engine.begin() as conn:
+        record_in(conn, AuditEntry(user="anonymous", interaction="login", status=401, request_id="m1",
+                                   client="10.1.2.3", recorded=us("2024-05-01T08:00:00")))
+        record_in(conn, AuditEntry(user="dora", role="nurse", interaction="search-type", resource_type="Observation",
+                                   query="code=1234", patient="Patient/p4", request_id="m2", client="Host-A.local",
+                                   recorded=us("2024-05-01T08:01:00")))
+        others = (AuditEntity("Patient/s2", ROLE_PATIENT), AuditEntity("Patient/s3", ROLE_PATIENT))
+        record_in(conn, AuditEntry(user="erin", role="admin", interaction="update", resource_type="Patient",
+                                   resource_id="g1", patient="Patient/s1", request_id="m3",
+                                   recorded=us("2024-05-01T08:02:00"), entities=others))
+        record_in(conn, AuditEntry(user="dora", role="nurse", interaction="read", resource_type="QuestionnaireResponse",
+                                   resource_id="q1", patient="Patient/p4", request_id="m4", client="host-b",
+                                   recorded=us("2024-05-01T08:03:00")))
+    return engine
+
+
+@pytest.fixture
+def more(engine: Engine) -> Engine:
+    """The audit tables holding four further events (request ids m1..m4)."""
+    return _more(engine)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ([("type", "rest")], ["m2", "m3", "m4"]),
+        ([("type", "http://terminology.hl7.org/CodeSystem/audit-event-type|rest")], ["m2", "m3", "m4"]),
+        ([("type", "http://dicom.nema.org/resources/ontology/DCM|110114")], ["m1"]),
+        ([("type", "http://other|rest")], []),
+        ([("subtype", "http://dicom.nema.org/resources/ontology/DCM|110122")], ["m1"]),
+        ([("subtype", "login")], []),  # a log-on's subtype is DICOM's code, not a RESTful interaction
+        ([("subtype", "search-type,read")], ["m2", "m4"]),
+        ([("agent-role", "nurse")], ["m2", "m4"]),
+        ([("agent-role", "https://care-gateway.example/fhir/CodeSystem/gateway-roles|admin")], ["m3"]),
+        ([("agent:identifier", "https://care-gateway.example/Id/gateway/user|dora")], ["m2", "m4"]),
+        ([("address", "host")], ["m2", "m4"]),  # starts with, ignoring case
+        ([("address", "10.1")], ["m1"]),
+        ([("address:exact", "host-b")], ["m4"]),
+        ([("address:exact", "Host-b")], []),
+        ([("address:contains", "ST-A")], ["m2"]),
+        ([("address", "%")], []),  # a LIKE wildcard is matched literally
+        # The person-link event names s1 on its row and s2, s3 as further entities.
+        ([("patient", "Patient/s2")], ["m3"]),
+        ([("patient", "s3")], ["m3"]),
+        ([("entity", "Patient/s3")], ["m3"]),
+        ([("entity", "s2")], ["m3"]),
+        ([("entity", "Patient/g1")], ["m3"]),
+        ([("entity", "Patient/p4")], ["m2", "m4"]),  # the second entity of a read and of a search
+        ([("entity", "QuestionnaireResponse/q1")], ["m4"]),
+        ([("entity:identifier", "m4")], ["m4"]),
+        ([("entity-role", "24")], ["m2"]),
+        ([("entity-role", "http://terminology.hl7.org/CodeSystem/object-role|4")], ["m3", "m4"]),
+        ([("entity-role", "1")], ["m2", "m3", "m4"]),
+        ([("entity-type", "https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType|XrequestId")],
+         ["m1", "m2", "m3", "m4"]),
+        ([("entity-type", "QuestionnaireResponse")], ["m4"]),
+        # Elements no rendered event carries: accepted, matching nothing.
+        ([("agent-name", "dora")], []),
+        ([("entity-name", "x")], []),
+        ([("policy", "http://example.org/p")], []),
+        ([("site", "x")], []),
+        ([("source", "Device/x")], []),
+        ([("_tag", "http://example.org|x")], []),
+        ([("_security", "x")], []),
+        ([("_profile", "http://example.org/p")], []),
+        ([("_source", "http://example.org/s")], []),
+        ([("_lastUpdated", "ge2024-05-01T08:02:00Z")], ["m3", "m4"]),
+        ([("_id", "notanumber")], []),
+    ],
+)
+def test_every_declared_parameter(more: Engine, params: list[tuple[str, str]], expected: list[str]) -> None:
+    assert names(more, *params) == expected
+
+
+def test_id_finds_the_event(more: Engine) -> None:
+    with more.connect() as conn:
+        rows, _, _ = search_audit(conn, [("entity:identifier", "m3")], 10, None)
+        (seq,) = [r["seq"] for r in rows]
+        found, _, total = search_audit(conn, [("_id", str(seq))], 10, None)
+    assert total == 1 and found[0]["request_id"] == "m3"
+
+
+def test_further_entities_are_loaded_for_rendering(more: Engine) -> None:
+    with more.connect() as conn:
+        rows, _, _ = search_audit(conn, [("entity:identifier", "m3")], 10, None)
+        further = further_entities(conn, [rows[0]["seq"]])
+    assert [(r["what_type"], r["what_id"], r["role"]) for r in further[rows[0]["seq"]]] == [
+        ("Patient", "s2", "1"), ("Patient", "s3", "1")]
+
+
+@pytest.mark.parametrize("params", [[("address:missing", "true")], [("entity:not", "x")], [("type:text", "rest")]])
+def test_unsupported_modifiers_are_refused(more: Engine, params: list[tuple[str, str]]) -> None:
+    with more.connect() as conn, pytest.raises(FhirError) as info:
+        search_audit(conn, params, 20, None)
+    assert info.value.status == 400
