@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from gateway.audit.table import audit_log
 from tests.gateway.api.fhir_api import FhirApi, assert_outcome, ids_of
+from tests.gateway.linking.helpers import patient as link_patient
 
 
 def rows(client: TestClient, **where: Any) -> list[dict[str, Any]]:
@@ -86,3 +88,70 @@ def test_an_audit_event_can_be_read_by_id(fhir: FhirApi) -> None:
 
 def test_an_unknown_audit_event_is_404(fhir: FhirApi) -> None:
     assert_outcome(fhir.get("AuditEvent/999999999"), 404)
+
+
+def _events(fhir: FhirApi, query: str) -> list[dict[str, Any]]:
+    return [e["resource"] for page in fhir.follow(fhir.search(f"AuditEvent?{query}")) for e in page.get("entry", [])]
+
+
+def test_a_person_named_as_the_second_entity_is_found_by_entity_and_patient(fhir: FhirApi) -> None:
+    # Setup: an answer about a person; its creation is audited with the person as entity[1]
+    person = fhir.patient()
+    answer = fhir.create({"resourceType": "QuestionnaireResponse", "status": "completed",
+                          "subject": {"reference": f"Patient/{person['id']}"}})
+    created = [e for e in _events(fhir, f"entity=QuestionnaireResponse/{answer['id']}")
+               if e["subtype"][0]["code"] == "create"]
+    assert len(created) == 1 and created[0]["entity"][1]["what"] == {"reference": f"Patient/{person['id']}"}
+    # entity= and patient= both find it (R4: every entity), with the person's own events
+    by_entity = {e["id"] for e in _events(fhir, f"entity=Patient/{person['id']}")}
+    by_patient = {e["id"] for e in _events(fhir, f"patient=Patient/{person['id']}")}
+    assert created[0]["id"] in by_entity and by_entity == by_patient
+
+
+def test_type_rest_finds_every_restful_event_and_paging_keeps_date_order(fhir: FhirApi) -> None:
+    for _ in range(3):
+        fhir.patient()
+    # Each search is audited too: bound the query by time so the pages see a fixed set.
+    newest = fhir.search("AuditEvent?_count=1")["entry"][0]["resource"]["recorded"]
+    for sort in ("date", "-date"):
+        pages = fhir.follow(fhir.search(f"AuditEvent?type=rest&_sort={sort}&_count=2&date=le{quote(newest)}"))
+        events = [e["resource"] for page in pages for e in page.get("entry", [])]
+        assert len(events) == len({e["id"] for e in events}) == pages[0]["total"] >= 3
+        assert all(e["type"]["code"] == "rest" for e in events)
+        recorded = [e["recorded"] for e in events]
+        assert recorded == sorted(recorded, reverse=sort == "-date")
+    # No log-on events here: every event up to then is a RESTful one.
+    assert pages[0]["total"] == fhir.search(f"AuditEvent?_count=0&date=le{quote(newest)}")["total"]
+
+
+def test_a_link_decision_names_every_record_it_joins(fhir: FhirApi) -> None:
+    for body in (link_patient("gp-9"), link_patient("la-9", family="Hollway", source="liquidlogic")):
+        assert fhir.put(f"Patient/{body['id']}", body).status_code == 201
+    linked = fhir.client.post("/api/links/link", json={"patients": ["gp-9", "la-9"]}, headers=fhir.headers)
+    assert linked.status_code == 200, linked.text
+    # One event names both records as people, and is found from either of them
+    for pid in ("gp-9", "la-9"):
+        decisions = [e for e in _events(fhir, f"patient=Patient/{pid}&entity-role=1&subtype=update")
+                     if sorted(x["what"]["reference"] for x in e["entity"] if x.get("role", {}).get("code") == "1")
+                     == ["Patient/gp-9", "Patient/la-9"]]
+        assert len(decisions) == 1, pid
+
+
+def test_an_audit_event_has_one_version_and_no_history(fhir: FhirApi) -> None:
+    fhir.patient()
+    first = ids_of(fhir.search("AuditEvent?_count=1"))[0]
+    assert fhir.get(f"AuditEvent/{first}/_history/1").json() == fhir.get(f"AuditEvent/{first}").json()
+    assert_outcome(fhir.get(f"AuditEvent/{first}/_history/2"), 404)
+    assert_outcome(fhir.get(f"AuditEvent/{first}/_history"), 405)
+    assert_outcome(fhir.get("AuditEvent/_history"), 405)
+
+
+def test_audit_events_can_be_searched_by_post(fhir: FhirApi) -> None:
+    made = fhir.patient()
+    form = {"entity": f"Patient/{made['id']}", "subtype": "create"}
+    response = fhir.client.post("/fhir/AuditEvent/_search", data=form,
+                                headers={"Authorization": fhir.headers["Authorization"]})
+    assert response.status_code == 200, response.text
+    assert [e["resource"]["subtype"][0]["code"] for e in response.json()["entry"]] == ["create"]
+    assert_outcome(fhir.client.post("/fhir/AuditEvent/_search", data={"nonsense": "1"},
+                                    headers={"Authorization": fhir.headers["Authorization"]}), 400)

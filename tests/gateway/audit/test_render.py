@@ -114,3 +114,22 @@ def test_failures_render_their_outcome() -> None:
     assert event["type"]["code"] == "110114" and event["subtype"][0]["code"] == "110122"
     server_error = render_audit_event(row_of(AuditEntry(user="u", interaction="create", status=503)))
     assert server_error["outcome"] == "8"
+
+
+def test_further_entities_are_rendered_after_the_target_and_validate() -> None:
+    entry = AuditEntry(user="erin", interaction="update", resource_type="Patient", resource_id="g1",
+                       patient="Patient/s1", request_id="req-9")
+    further = [{"what_type": "Patient", "what_id": "s2", "role": "1"},
+               {"what_type": "Observation", "what_id": "o7", "role": "4"}]
+    event = render_audit_event(row_of(entry), further)
+    AuditEvent.model_validate(event)
+    assert [e["what"] for e in event["entity"]] == [
+        {"reference": "Patient/g1"}, {"reference": "Patient/s1"}, {"reference": "Patient/s2"},
+        {"reference": "Observation/o7"}, {"identifier": {"value": "req-9"}}]
+    assert [e.get("role", {}).get("code") for e in event["entity"]] == ["4", "1", "1", "4", None]
+    assert event["entity"][3]["type"]["code"] == "Observation"
+
+
+def test_an_event_has_one_version_updated_when_recorded() -> None:
+    event = render_audit_event(row_of(AuditEntry(user="u", interaction="read", recorded=1_700_000_000_000_000)))
+    assert event["meta"] == {"versionId": "1", "lastUpdated": event["recorded"]}

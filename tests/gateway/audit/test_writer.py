@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from gateway.audit.entry import AuditEntry
-from gateway.audit.table import audit_log
+from gateway.audit.entry import ROLE_PATIENT, AuditEntity, AuditEntry
+from gateway.audit.table import audit_entity, audit_log
 from gateway.audit.writer import AuditWriter, record_in
 from gateway.outcomes import FhirError
 
@@ -148,3 +148,39 @@ def test_over_long_values_are_clipped_not_rejected(engine: Engine) -> None:
     with engine.connect() as conn:
         row = conn.execute(select(audit_log)).mappings().one()
     assert len(row["user_id"]) == 256 and len(row["client"]) == 64
+
+
+def test_entries_naming_further_entities_are_batched_with_the_rest(engine: Engine) -> None:
+    """A batch mixing plain entries and entries with further entities commits together; each entity row
+    points at its own event."""
+    writer = AuditWriter(engine, flush_ms=50, batch_size=512)
+
+    def linked(i: int) -> AuditEntry:
+        return AuditEntry(user="u", interaction="update", resource_type="Patient", resource_id=f"g{i}",
+                          patient=f"Patient/a{i}", request_id=f"link-{i}",
+                          # b is named twice: one row
+                          entities=tuple(AuditEntity(f"Patient/{p}{i}", ROLE_PATIENT) for p in "bcb"))
+
+    async def scenario() -> None:
+        writer.start()
+        await asyncio.gather(*(writer.record(linked(i) if i % 3 == 0 else _entry(i)) for i in range(60)))
+        await writer.stop()
+
+    asyncio.run(scenario())
+    assert _count(engine) == 60
+    assert writer.stats.batches <= 3, writer.stats.batch_sizes
+    with engine.connect() as conn:
+        seq_of = dict(conn.execute(select(audit_log.c.request_id, audit_log.c.seq)).all())
+        rows = conn.execute(select(audit_entity.c.event, audit_entity.c.what_id, audit_entity.c.role)).all()
+    assert sorted((event, what, role) for event, what, role in rows) == sorted(
+        (seq_of[f"link-{i}"], f"{p}{i}", "1") for i in range(0, 60, 3) for p in "bc")
+
+
+def test_record_in_writes_further_entities_in_the_callers_transaction(engine: Engine) -> None:
+    with engine.connect() as conn:
+        with conn.begin():
+            record_in(conn, AuditEntry(user="u", interaction="update", entities=(AuditEntity("Patient/x"),)))
+        with pytest.raises(RuntimeError), conn.begin():
+            record_in(conn, AuditEntry(user="u", interaction="update", entities=(AuditEntity("Patient/y"),)))
+            raise RuntimeError("the write failed")
+        assert [r for (r,) in conn.execute(select(audit_entity.c.what_id))] == ["x"]
