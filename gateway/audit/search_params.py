@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, literal, not_, or_, select
+from sqlalchemy import Column, ColumnElement, and_, false, literal, not_, or_, select
 
 from gateway.audit.render import (
     AUDIT_EVENT_TYPE,
@@ -45,6 +45,7 @@ _PREFIXES = ("eq", "ne", "lt", "le", "gt", "ge", "sa", "eb")
 _REFERENCE = re.compile(r"^(?:.*/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})$")
 # DICOM event subtypes of log-on and log-off events (see render.py), by code.
 _LOGIN_SUBTYPE_CODES = {"110122": "login", "110123": "logout"}
+_MAX_INT = 2**63 - 1  # larger numbers match nothing (and would overflow the database's integers)
 
 c = audit_log.c
 e = audit_entity.c
@@ -107,16 +108,20 @@ def date_range(text: str) -> tuple[int, int]:
         step = 10 ** (6 - len(g["f"]))
         lo = _micros(start)
         return lo, lo + step
-    if g["S"]:
-        end = start + timedelta(seconds=1)
-    elif g["M"]:
-        end = start + timedelta(minutes=1)
-    elif g["d"]:
-        end = start + timedelta(days=1)
-    elif g["m"]:
-        end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-    else:
-        end = start.replace(year=start.year + 1)
+    try:
+        if g["S"]:
+            end = start + timedelta(seconds=1)
+        elif g["M"]:
+            end = start + timedelta(minutes=1)
+        elif g["d"]:
+            end = start + timedelta(days=1)
+        elif g["m"]:
+            end = (start.replace(year=start.year + 1, month=1) if start.month == 12
+                   else start.replace(month=start.month + 1))
+        else:
+            end = start.replace(year=start.year + 1)
+    except (ValueError, OverflowError):  # the range of 9999-12-31 ends past datetime's last year
+        return _micros(start), _micros(datetime.max.replace(tzinfo=UTC))
     return _micros(start), _micros(end)
 
 
@@ -134,24 +139,25 @@ def _split_token(value: str) -> tuple[str | None, str]:
     return (system if bar else None), code
 
 
-def _token(column: Any, system: str, convert: Callable[[str], Any] = str) -> AuditParam:
+def _token(column: Column[Any], system: str, numeric: bool = False) -> AuditParam:
     """A token on one column: `code` or `system|code`; a different system matches nothing."""
 
     def clause(value: str, _modifier: str | None) -> Clause:
         sys, code = _split_token(value)
         if sys and sys != system:
             return false()
-        try:
-            return column == convert(code)  # type: ignore[no-any-return]
-        except ValueError as exc:
-            raise bad_request(f"invalid value {value!r}", [column.name]) from exc
+        if not numeric:
+            return column == code
+        if not code.isdigit():
+            raise bad_request(f"invalid value {value!r}: a number is expected", [column.name])
+        return column == int(code) if int(code) <= _MAX_INT else false()
 
     return AuditParam(clause)
 
 
 def _id(value: str, _modifier: str | None) -> Clause:
     _, code = _split_token(value)
-    return c.seq == int(code) if code.isdigit() else false()
+    return c.seq == int(code) if code.isdigit() and int(code) <= _MAX_INT else false()
 
 
 def _type(value: str, _modifier: str | None) -> Clause:
@@ -292,7 +298,7 @@ PARAMS: dict[str, AuditParam] = {
     "entity-name": AuditParam(_nothing, _STRING),
     "entity-role": AuditParam(_entity_role),
     "entity-type": AuditParam(_entity_type),
-    "outcome": _token(c.outcome, OUTCOME_SYSTEM, int),
+    "outcome": _token(c.outcome, OUTCOME_SYSTEM, numeric=True),
     "patient": AuditParam(_patient),
     "policy": _NONE,
     "site": _NONE,

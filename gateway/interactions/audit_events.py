@@ -24,7 +24,7 @@ CURSOR_PARAM = "_cursor"
 
 def read_audit_event(repo: SqlRepository, res_id: str, version: str = "1") -> bytes:
     """The AuditEvent with this id; an event is never changed, so its only version is 1 (vread)."""
-    if not res_id.isdigit():
+    if not res_id.isdigit() or int(res_id) > 2**63 - 1:
         raise not_found(f"AuditEvent/{res_id} is not known")
     with repo.reading() as conn:
         row = conn.execute(select(audit_log).where(audit_log.c.seq == int(res_id))).mappings().first()

@@ -144,6 +144,7 @@ def test_an_audit_event_has_one_version_and_no_history(fhir: FhirApi) -> None:
     assert_outcome(fhir.get(f"AuditEvent/{first}/_history/2"), 404)
     assert_outcome(fhir.get(f"AuditEvent/{first}/_history"), 405)
     assert_outcome(fhir.get("AuditEvent/_history"), 405)
+    assert_outcome(fhir.get("AuditEvent/99999999999999999999999"), 404)
 
 
 def test_audit_events_can_be_searched_by_post(fhir: FhirApi) -> None:

@@ -268,6 +268,11 @@ def more(engine: Engine) -> Engine:
         ([("_source", "http://example.org/s")], []),
         ([("_lastUpdated", "ge2024-05-01T08:02:00Z")], ["m3", "m4"]),
         ([("_id", "notanumber")], []),
+        # Numbers past 64 bits and the last year's end match nothing rather than overflowing.
+        ([("_id", "99999999999999999999999")], []),
+        ([("outcome", "99999999999999999999999")], []),
+        ([("date", "9999-12")], []),
+        ([("date", "lt9999")], ["m1", "m2", "m3", "m4"]),
     ],
 )
 def test_every_declared_parameter(more: Engine, params: list[tuple[str, str]], expected: list[str]) -> None:
