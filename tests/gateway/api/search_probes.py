@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
-from fhirpathpy import evaluate
+from fhirpathpy import compile as compile_path
 from fhirpathpy.models import models
 
 # A well-formed value of each parameter type, for parameters no stored resource has a value for.
@@ -62,11 +64,17 @@ def values_of(resource: dict[str, Any], res_type: str, expression: str) -> list[
         part = _AS.sub(r".ofType(\1)", _strip_parens(raw))
         match = _RESOLVE_IS.match(part)
         base, target = (match.group(1), match.group(2)) if match else (part, None)
-        nodes = evaluate(copy.deepcopy(resource), base, {}, models["r4"])
+        nodes = _compiled(base)(copy.deepcopy(resource))
         if target:
             nodes = [n for n in nodes if isinstance(n, dict) and str(n.get("reference", "")).startswith(f"{target}/")]
         found.extend(nodes)
     return found
+
+
+@cache
+def _compiled(path: str) -> Callable[[dict[str, Any]], list[Any]]:
+    """Parsing dominates evaluating, so each path is parsed once."""
+    return compile_path(path, models["r4"])  # type: ignore[no-any-return]  # fhirpathpy is untyped
 
 
 def query_value(param_type: str, node: Any) -> str | None:
