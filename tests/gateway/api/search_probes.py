@@ -72,9 +72,9 @@ def values_of(resource: dict[str, Any], res_type: str, expression: str) -> list[
 
 
 @cache
-def _compiled(path: str) -> Callable[[dict[str, Any]], list[Any]]:
+def _compiled(path: str) -> Callable[..., list[Any]]:
     """Parsing dominates evaluating, so each path is parsed once."""
-    return compile_path(path, models["r4"])  # type: ignore[no-any-return]  # fhirpathpy is untyped
+    return compile_path(path, models["r4"])
 
 
 def query_value(param_type: str, node: Any) -> str | None:
