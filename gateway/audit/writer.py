@@ -95,9 +95,11 @@ class AuditWriter:
         # lock and one wake-up per iteration instead of per request.
         self._handoff: list[_Pending] = []
         self._columns = [c.name for c in audit_log.columns if c.name != "seq"]
-        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        self._insert_sql = (f"INSERT INTO audit_log ({', '.join(self._columns)}) "
-                            f"VALUES ({', '.join([mark] * len(self._columns))})")
+        self._insert_sql = _insert_sql(engine, "audit_log", self._columns)
+        # Batches with entity rows number their events first (see _numbered), then insert them with seq.
+        self._numbered_sql = _insert_sql(engine, "audit_log", ["seq", *self._columns])
+        self._entity_columns = [c.name for c in audit_entity.columns]
+        self._entity_sql = _insert_sql(engine, "audit_entity", self._entity_columns)
 
     # Lifecycle
 
@@ -182,18 +184,17 @@ class AuditWriter:
 
     def _flush(self, batch: list[_Pending]) -> None:
         columns = self._columns
-        rows = [tuple(p.row.get(c) for c in columns) for p in batch if p.entry is None]
-        # Entries naming further entities are inserted one by one, as their entity rows need the seq.
-        linked = [p for p in batch if p.entry is not None]
+        rows = [tuple(p.row.get(c) for c in columns) for p in batch]
+        linked = any(p.entry is not None for p in batch)
         for attempt in range(self.retries + 1):
             try:
                 with self.engine.begin() as conn:
                     # The driver's executemany directly: SQLAlchemy's per-row processing cost more
                     # than the insert (about 45 µs a row).
-                    if rows:
+                    if linked:
+                        self._insert_linked(conn, batch, rows)
+                    else:
                         conn.exec_driver_sql(self._insert_sql, rows)
-                    for pending in linked:
-                        _insert(conn, pending.row, pending.entry)
             except (DataError, IntegrityError):
                 # Something in one row is wrong, not the database: isolate it, keep the rest.
                 self._flush_one_by_one(batch)
@@ -209,6 +210,25 @@ class AuditWriter:
                 self._count(len(batch))
                 self._resolve(batch, None)
                 return
+
+    def _insert_linked(self, conn: Connection, batch: list[_Pending], rows: list[tuple[object, ...]]) -> None:
+        """A batch where some entries name further entities: its events, then every entity row with its
+        event's seq, each one executemany."""
+        if conn.dialect.name == "postgresql":
+            # Several processes may insert at once: draw the batch's seqs from the column's sequence.
+            seqs = _draw_seqs(conn, len(rows))
+            conn.exec_driver_sql(self._numbered_sql, [(seq, *row) for seq, row in zip(seqs, rows, strict=True)])
+        else:
+            # SQLite: the batch holds the write lock from its first insert to its commit, so its rowids
+            # are consecutive, ending at the last one inserted.
+            conn.exec_driver_sql(self._insert_sql, rows)
+            last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+            seqs = list(range(last - len(rows) + 1, last + 1))
+        names = self._entity_columns
+        entities = [tuple(r[c] for c in names) for p, seq in zip(batch, seqs, strict=True) if p.entry is not None
+                    for r in p.entry.entity_rows(seq)]
+        if entities:
+            conn.exec_driver_sql(self._entity_sql, entities)
 
     def _flush_one_by_one(self, batch: list[_Pending]) -> None:
         for pending in batch:
@@ -238,6 +258,17 @@ class AuditWriter:
                 loop.call_soon_threadsafe(_settle, futures, error)
             except RuntimeError:  # the loop has closed; nobody is waiting any more
                 continue
+
+
+def _insert_sql(engine: Engine, table: str, columns: list[str]) -> str:
+    mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+
+
+def _draw_seqs(conn: Connection, count: int) -> list[int]:
+    drawn = conn.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence('audit_log', 'seq')) FROM generate_series(1, %s)", (count,))
+    return [int(seq) for (seq,) in drawn]
 
 
 def _settle(futures: list[asyncio.Future[None]], error: str | None) -> None:

@@ -2,7 +2,10 @@
 
 Prints audited records/s, latency percentiles and batch sizes, against a baseline of the same
 clients doing nothing but an await (the event loop's own cost). Run:
-  .venv/bin/python -m tests.gateway.audit.measure_writer [sqlite|postgres-url] [clients] [seconds]
+  .venv/bin/python -m tests.gateway.audit.measure_writer [sqlite|postgres-url] [clients] [seconds] [flush-ms] [people]
+
+With `people` > 0 each record also names that many further people (`audit_entity` rows), as an
+event attributing several returned resources to their people will.
 """
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 
-from gateway.audit.entry import AuditEntry
-from gateway.audit.table import audit_log
+from gateway.audit.entry import ROLE_PATIENT, AuditEntity, AuditEntry
+from gateway.audit.table import audit_entity, audit_log
 from gateway.audit.writer import AuditWriter
 
 
-async def _clients(writer: AuditWriter | None, clients: int, seconds: float) -> list[float]:
+async def _clients(writer: AuditWriter | None, clients: int, seconds: float, people: int = 0) -> list[float]:
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
 
@@ -36,6 +39,7 @@ async def _clients(writer: AuditWriter | None, clients: int, seconds: float) -> 
                 resource_id=f"o-{n}-{i}",
                 patient="Patient/p1",
                 client="127.0.0.1",
+                entities=tuple(AuditEntity(f"Patient/p{k}", ROLE_PATIENT) for k in range(2, 2 + people)),
             )
             t0 = time.perf_counter()
             if writer is None:
@@ -65,12 +69,14 @@ async def main(url: str, clients: int, seconds: float) -> None:
             dbapi_connection.execute("PRAGMA journal_mode=WAL")
             dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
-    audit_log.drop(engine, checkfirst=True)
-    audit_log.create(engine)
+    people = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+    for table in (audit_log, audit_entity):
+        table.drop(engine, checkfirst=True)
+        table.create(engine)
     base = _report("baseline", await _clients(None, clients, 1.0), 1.0)
     writer = AuditWriter(engine, flush_ms=float(sys.argv[4]) if len(sys.argv) > 4 else 2.0, batch_size=512)
     writer.start()
-    rate = _report("audited", await _clients(writer, clients, seconds), seconds)
+    rate = _report("audited", await _clients(writer, clients, seconds, people), seconds)
     await writer.stop()
     sizes = writer.stats.batch_sizes
     print(f"batches: {writer.stats.batches}, mean size {statistics.mean(sizes):.1f}, max {max(sizes)}")
@@ -78,6 +84,7 @@ async def main(url: str, clients: int, seconds: float) -> None:
         rows = conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
     print(f"rows in table: {rows} (== records: {rows == writer.stats.rows}); audited/baseline {rate / base:.3f}")
     audit_log.drop(engine)
+    audit_entity.drop(engine)
 
 
 if __name__ == "__main__":
