@@ -96,7 +96,7 @@ class AuditWriter:
         self._handoff: list[_Pending] = []
         self._columns = [c.name for c in audit_log.columns if c.name != "seq"]
         self._insert_sql = _insert_sql(engine, "audit_log", self._columns)
-        # Batches with entity rows number their events first (see _numbered), then insert them with seq.
+        # A batch with entity rows needs its events' seqs (see _insert_linked); PostgreSQL inserts them.
         self._numbered_sql = _insert_sql(engine, "audit_log", ["seq", *self._columns])
         self._entity_columns = [c.name for c in audit_entity.columns]
         self._entity_sql = _insert_sql(engine, "audit_entity", self._entity_columns)
