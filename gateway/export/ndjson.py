@@ -34,9 +34,11 @@ def file_name(res_type: str, label: str) -> str:
 
 def write_export(reading: Reading, spec: ExportSpec, state: ExportState, folder: Path, snapshot: int,
                  checkpoint: Checkpoint, *, label: str = "", chunk_rows: int = 2000, rows_per_s: float = 0.0,
-                 checkpoint_s: float = 1.0, base_url: str = "") -> bool:
+                 checkpoint_s: float = 1.0, base_url: str = "",
+                 stopping: Callable[[], bool] = lambda: False) -> bool:
     """Write what `state` says is left into `folder`; True when every type is done (and the notes are
-    written as an error file), False when `checkpoint` said stop."""
+    written as an error file), False when `checkpoint` said stop. `stopping` is asked after every
+    chunk: when it says yes, the next checkpoint comes at once (and should say stop)."""
     folder.mkdir(parents=True, exist_ok=True)
     conditions = {t: scope_conditions(spec, t, base_url) for t in state.pending}
     if not state.totals:
@@ -74,20 +76,27 @@ def write_export(reading: Reading, spec: ExportSpec, state: ExportState, folder:
                 part = None
                 state.pending.pop(0)
                 state.after = None
-            if chunk.done or time.monotonic() - last >= checkpoint_s:
+            if chunk.done or stopping() or time.monotonic() - last >= checkpoint_s:
                 if handle is not None:
                     handle.flush()
                 if not checkpoint(state):
                     return False
                 last = time.monotonic()
             if rows_per_s > 0:
-                time.sleep(max(0.0, rows / rows_per_s - (time.monotonic() - started)))
+                _pause(rows / rows_per_s - (time.monotonic() - started), stopping)
     finally:
         if handle is not None:
             handle.close()
     if spec.notes and not any(f.type == ERROR_TYPE for f in state.files):
         state.files.append(_error_file(folder, spec.notes, label))
     return True
+
+
+def _pause(seconds: float, stopping: Callable[[], bool]) -> None:
+    """Sleep for the rate limit, but not past a request to stop."""
+    deadline = time.monotonic() + seconds
+    while not stopping() and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.05))
 
 
 def _error_file(folder: Path, notes: tuple[str, ...], label: str) -> FilePart:

@@ -97,7 +97,7 @@ class ExportWorker:
             finished = write_export(self.repo.reading, job.spec, state, folder, job.transaction_time, checkpoint,
                                     label=str(job.attempts), chunk_rows=settings.export_chunk_rows,
                                     rows_per_s=settings.export_rows_per_s,
-                                    base_url=settings.base_url.rstrip("/") + "/fhir")
+                                    base_url=settings.base_url.rstrip("/") + "/fhir", stopping=lambda: self._stopping)
         except SQLAlchemyError:
             raise  # the lease runs out and the job is resumed: an interruption, not a failure
         except OSError as exc:
