@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     export_expiry_hours: float = 24.0
     export_lease_s: float = 30.0
     export_poll_ms: float = 500.0
-    export_chunk_rows: int = 2000
+    export_chunk_rows: int = 5000
     export_max_attempts: int = 3
     export_rows_per_s: float = 0.0
 

@@ -50,7 +50,8 @@ def export_to_folder(repo: SqlRepository, types: tuple[str, ...], since: int | N
     snapshot = now_us()
     display = ExportProgress(console)
     with display.progress:
-        write_export(repo.reading, spec, state, out, snapshot, display)
+        write_export(repo.reading, spec, state, out, snapshot, display, checkpoint_s=0.2)
+        display(state)
     with repo.db.writer.begin() as conn:
         record_in(conn, AuditEntry(user=who, role="system", interaction="operation",
                                    query=f"$export (command line) as at {us_to_instant(snapshot)} to {out}: "

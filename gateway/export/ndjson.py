@@ -17,7 +17,7 @@ from typing import BinaryIO
 import orjson
 from sqlalchemy import Connection
 
-from gateway.export.select import estimate, read_chunk, scope_conditions
+from gateway.export.select import chunk_query, estimate, read_chunk, scope_conditions
 from gateway.export.spec import ExportSpec
 from gateway.export.state import ExportState, FilePart
 from gateway.outcomes import outcome
@@ -41,9 +41,10 @@ def write_export(reading: Reading, spec: ExportSpec, state: ExportState, folder:
     chunk: when it says yes, the next checkpoint comes at once (and should say stop)."""
     folder.mkdir(parents=True, exist_ok=True)
     conditions = {t: scope_conditions(spec, t, base_url) for t in state.pending}
+    queries = {t: chunk_query(spec, t, conds, chunk_rows) for t, conds in conditions.items()}
     if not state.totals:
         with reading() as conn:
-            state.totals = {t: estimate(conn, spec, t, conditions[t]) for t in state.pending}
+            state.totals = estimate(conn, spec, conditions)
         if not checkpoint(state):
             return False
     part: FilePart | None = None
@@ -59,12 +60,17 @@ def write_export(reading: Reading, spec: ExportSpec, state: ExportState, folder:
                 handle = open(folder / part.name, "wb")  # noqa: SIM115 - closed below, or in finally
             assert handle is not None
             with reading() as conn:
-                chunk = read_chunk(conn, spec, res_type, conditions[res_type], state.after, chunk_rows, snapshot)
+                chunk = read_chunk(conn, spec, res_type, queries[res_type], state.after, chunk_rows, snapshot)
             if chunk.lines:
-                data = ("\n".join(chunk.lines) + "\n").encode()
-                handle.write(data)
+                # Line by line into the file's buffer: joining a chunk first would hold it twice more.
+                size = 0
+                for line in chunk.lines:
+                    data = line.encode()
+                    handle.write(data)
+                    handle.write(b"\n")
+                    size += len(data) + 1
                 part.count += len(chunk.lines)
-                part.bytes += len(data)
+                part.bytes += size
                 rows += len(chunk.lines)
             state.after = chunk.last_id
             if chunk.done:
@@ -76,7 +82,9 @@ def write_export(reading: Reading, spec: ExportSpec, state: ExportState, folder:
                 part = None
                 state.pending.pop(0)
                 state.after = None
-            if chunk.done or stopping() or time.monotonic() - last >= checkpoint_s:
+            # Checkpoints are timed, not per chunk or type: each is a write transaction (and on SQLite
+            # the database's one write lock), and a resumed job redoing a second's work costs little.
+            if stopping() or time.monotonic() - last >= checkpoint_s:
                 if handle is not None:
                     handle.flush()
                 if not checkpoint(state):

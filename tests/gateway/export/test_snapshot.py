@@ -7,7 +7,7 @@ import time
 
 import orjson
 
-from gateway.export.select import read_chunk, scope_conditions
+from gateway.export.select import chunk_query, read_chunk, scope_conditions
 from gateway.export.spec import ExportSpec
 from gateway.repository.sql import SqlRepository
 from gateway.storage.times import now_us
@@ -15,10 +15,10 @@ from gateway.storage.times import now_us
 
 def _all(repo: SqlRepository, spec: ExportSpec, res_type: str, snapshot: int, chunk: int = 2) -> list[dict]:  # type: ignore[type-arg]
     out, after = [], None
-    conds = scope_conditions(spec, res_type)
+    query = chunk_query(spec, res_type, scope_conditions(spec, res_type), chunk)
     while True:
         with repo.reading() as conn:
-            got = read_chunk(conn, spec, res_type, conds, after, chunk, snapshot)
+            got = read_chunk(conn, spec, res_type, query, after, chunk, snapshot)
         out += [orjson.loads(line) for line in got.lines]
         after = got.last_id
         if got.done:
