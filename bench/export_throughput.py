@@ -184,7 +184,8 @@ def main() -> None:
     cpu_ratio = min(r["cpu"] for r in results["ceiling"]) / min(r["cpu"] for r in results["export"])
     quartiles = [mb for _, mb in export["rss_quartiles"]]
     print(f"\nexport: {rate:,.0f} resources/s (best of {args.rounds}), ceiling "
-          f"{ceiling['rows'] / ceiling['seconds']:,.0f}/s, ratio {ratio:.2f} (by CPU time {cpu_ratio:.2f}); export peak RSS {export['peak_rss_mb']} MB "
+          f"{ceiling['rows'] / ceiling['seconds']:,.0f}/s, ratio {ratio:.2f} (by CPU time {cpu_ratio:.2f}); "
+          f"export peak RSS {export['peak_rss_mb']} MB "
           f"(ceiling {ceiling['peak_rss_mb']} MB), growth from 25% to 100% of the run "
           f"{quartiles[-1] - quartiles[0]:+.1f} MB; {export['bytes'] / 1e6:,.0f} MB in {export['files']} files")
     print(f"aims: >= {AIM_RESOURCES_PER_S:,}/s {'met' if rate >= AIM_RESOURCES_PER_S else 'NOT met'}; "

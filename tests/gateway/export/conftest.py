@@ -4,7 +4,7 @@ that kicks off, polls and downloads over real HTTP."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,9 +30,10 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def repo(settings: Settings) -> SqlRepository:
+def repo(settings: Settings) -> Iterator[SqlRepository]:
+    """The test database's repository, for seeding and for checking what the store holds."""
     store = build_repository(settings)
-    yield store  # type: ignore[misc]
+    yield store
     store.db.dispose()
 
 
@@ -93,7 +94,7 @@ class ExportClient:
 
     def wait(self, status_url: str, timeout_s: float = 30) -> tuple[dict[str, Any], list[str]]:
         """Poll until the manifest; returns it and the X-Progress values seen on the way."""
-        progress = []
+        progress: list[str] = []
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             response = self.http.get(status_url)
