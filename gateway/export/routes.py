@@ -25,7 +25,7 @@ from gateway.outcomes import FhirError, not_found, ok, outcome
 from gateway.request_context import Caller
 from gateway.responses import FhirResponse
 from gateway.security import audit, caller
-from gateway.storage.times import us_to_http_date, us_to_instant
+from gateway.storage.times import now_us, us_to_http_date, us_to_instant
 
 router = APIRouter(prefix="/fhir/_export")
 NDJSON = "application/fhir+ndjson"
@@ -46,7 +46,8 @@ async def _job(request: Request, who: Caller, job_id: str, interaction: str) -> 
             return jobs.get(conn, job_id)
 
     job = await run_in_threadpool(load)
-    if job is None or job.status in ("cancelled", "expired"):
+    expired = job is not None and job.expires is not None and job.expires < now_us()
+    if job is None or job.status == "cancelled" or expired:
         raise not_found(f"There is no export job {job_id} (it may have been cancelled or have expired)")
     require_job_access(who.principal, job.owner_user, job.owner_client, job.spec.types)
     return job

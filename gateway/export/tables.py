@@ -17,7 +17,7 @@ export_jobs = Table(
     "export_jobs",
     metadata,
     Column("job_id", String(36), primary_key=True),
-    Column("status", String(12), nullable=False),  # queued | running | completed | failed | cancelled | expired
+    Column("status", String(12), nullable=False),  # queued | running | completed | failed | cancelled
     Column("owner_user", String(256), nullable=False),  # the token's `sub`
     Column("owner_client", String(256), nullable=True),  # the token's `client_id` (or `azp`), when it has one
     Column("request_url", Text, nullable=False),  # the kick-off URL, echoed as `request` in the manifest

@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from gateway.audit.table import audit_log
+from gateway.export.tables import export_jobs
+from gateway.export.worker import ExportWorker
 from gateway.repository.sql import SqlRepository
 from gateway.settings import Settings
+from gateway.storage.times import now_us
 from tests.gateway.api.live_server import running_gateway
 from tests.gateway.export.conftest import ExportClient, seed, stored_ids
 
@@ -220,3 +223,20 @@ def test_capability_statement_declares_export(bulk: ExportClient) -> None:
         ["http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"]
     assert [op["definition"] for op in by_type["Group"]["operation"] if op["name"] == "export"] == \
         ["http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"]
+
+
+def test_a_finished_export_expires(repo: SqlRepository, bulk: ExportClient, settings: Settings) -> None:
+    seed(repo, people=1, observations=1)
+    status_url = bulk.start(params={"_type": "Patient"})
+    manifest, _ = bulk.wait(status_url)
+    job_id = status_url.rsplit("/", 1)[1]
+    with repo.db.writer.begin() as conn:
+        conn.execute(export_jobs.update().where(export_jobs.c.job_id == job_id).values(expires=now_us() - 1))
+
+    # Past its time it is gone at once for clients; the worker's sweep then removes files and row.
+    assert bulk.http.get(status_url).status_code == 404
+    assert bulk.http.get(manifest["output"][0]["url"]).status_code == 404
+    ExportWorker(repo, settings).sweep()
+    assert not (settings.export_dir / job_id).exists()
+    with repo.reading() as conn:
+        assert conn.execute(export_jobs.select().where(export_jobs.c.job_id == job_id)).first() is None
