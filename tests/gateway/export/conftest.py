@@ -19,12 +19,13 @@ from gateway.auth.tokens import mint_token
 from gateway.repository.sql import SqlRepository
 from gateway.settings import Settings
 from gateway.storage.tables import resources
+from tests.stores import shared_key_dir
 
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Test settings with a quick worker and small chunks, so an export spans several checkpoints."""
-    return Settings(database_url=database_url, key_dir=tmp_path / "keys", base_url="http://testserver",
+    return Settings(database_url=database_url, key_dir=shared_key_dir(), base_url="http://testserver",
                     audit_flush_ms=1.0, export_dir=tmp_path / "exports", export_poll_ms=50, export_chunk_rows=7,
                     export_lease_s=2.0, delivery_worker=False)
 
