@@ -240,3 +240,25 @@ def test_a_finished_export_expires(repo: SqlRepository, bulk: ExportClient, sett
     assert not (settings.export_dir / job_id).exists()
     with repo.reading() as conn:
         assert conn.execute(export_jobs.select().where(export_jobs.c.job_id == job_id)).first() is None
+
+
+def test_post_kick_off_with_parameters_and_patient(repo: SqlRepository, bulk: ExportClient) -> None:
+    records = seed(repo, people=3, observations=2)
+    chosen = records.patients[1]
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "_type", "valueString": "Patient,Observation"},
+        {"name": "_outputFormat", "valueString": "ndjson"},
+        {"name": "patient", "valueReference": {"reference": f"Patient/{chosen}"}},
+    ]}
+    response = bulk.http.post(f"{bulk.base}/fhir/Patient/$export", json=body,
+                              headers={"Prefer": "respond-async", "Content-Type": "application/fhir+json"})
+    assert response.status_code == 202, response.text
+    manifest, _ = bulk.wait(response.headers["Content-Location"])
+    files = bulk.download(manifest)
+    assert [r["id"] for r in files["Patient"]] == [chosen]
+    assert {r["id"] for r in files["Observation"]} == set(records.observations[chosen])
+
+    # `patient` belongs to Patient and Group exports only.
+    system = bulk.http.post(f"{bulk.base}/fhir/$export", json=body,
+                            headers={"Prefer": "respond-async", "Content-Type": "application/fhir+json"})
+    assert system.status_code == 400 and "patient" in system.json()["issue"][0]["diagnostics"]
