@@ -101,7 +101,9 @@ class ExportWorker:
         except SQLAlchemyError:
             raise  # the lease runs out and the job is resumed: an interruption, not a failure
         except OSError as exc:
-            jobs.fail(engine, job.job_id, self.holder, f"The export files could not be written: {exc}", expiry_s)
+            log.error("export job %s: %s", job.job_id, exc)  # the path is for the log, not the client
+            jobs.fail(engine, job.job_id, self.holder,
+                      f"The export files could not be written ({exc.strerror or exc.__class__.__name__})", expiry_s)
             return
         except FhirError as exc:
             jobs.fail(engine, job.job_id, self.holder, f"The export could not be run: {exc}", expiry_s)

@@ -147,3 +147,22 @@ def test_a_job_interrupted_too_often_fails_visibly(settings: Settings, repo: Sql
     assert response.status_code == 500
     issue = response.json()["issue"][0]
     assert issue["code"] == "exception" and "interrupted 3 times" in issue["diagnostics"]
+
+
+def test_unwritable_export_folder_fails_the_job_with_the_reason(settings: Settings, repo: SqlRepository,
+                                                                 system_token: Callable[..., str],
+                                                                 tmp_path: Path) -> None:
+    seed(repo, people=1, observations=1)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the export folder should be")
+    with running_gateway(settings.model_copy(update={"export_dir": blocker})) as base:
+        client = ExportClient(base, system_token())
+        status_url = client.start(params={"_type": "Patient"})
+        deadline = time.monotonic() + 10
+        while (response := client.http.get(status_url)).status_code == 202:
+            assert time.monotonic() < deadline, "the job stayed in progress"
+            time.sleep(0.05)
+        client.close()
+    assert response.status_code == 500
+    assert "could not be written" in response.json()["issue"][0]["diagnostics"]
+    assert _job(repo, status_url).status == "failed"
