@@ -15,6 +15,8 @@ from gateway.audit.writer import AuditWriter
 from gateway.auth.keys import ensure_local_key, jwks
 from gateway.auth.tokens import TokenVerifier
 from gateway.delivery.worker import DeliveryWorker
+from gateway.export.routes import router as export_router
+from gateway.export.worker import ExportWorker
 from gateway.health import router as health_router
 from gateway.imports.routes import router as imports_router
 from gateway.linking.hooks import install as install_linking
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     repo = build_repository(settings)
     local_key = ensure_local_key(settings.key_dir) if not settings.jwks_url else None
     audit_writer = AuditWriter(repo.db.writer, settings.audit_flush_ms, settings.audit_batch_size)
+    exporter = ExportWorker(repo, settings) if settings.export_worker else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -67,9 +70,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         worker = DeliveryWorker(repo, settings) if settings.delivery_worker else None
         if worker is not None:
             await worker.start()
+        if exporter is not None:
+            await exporter.start()
         try:
             yield
         finally:
+            if exporter is not None:
+                await exporter.stop()
             if worker is not None:
                 await worker.stop()
             await audit_writer.stop()
@@ -81,11 +88,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.repo = repo
     app.state.verifier = TokenVerifier(settings, local_key=local_key)
     app.state.audit_writer = audit_writer
+    app.state.export_worker = exporter
     app.state.audit_failure = audit_failure
     errors.install(app)
     app.add_middleware(FhirNegotiation)
     app.include_router(health_router)
     app.include_router(subscriptions_router)
+    app.include_router(export_router)  # before the FHIR routes, whose /{type}/{id} would take /_export/{job}
     app.router.routes.append(read_route)  # before the other FHIR routes: see routes.read
     app.include_router(fhir_router)
     app.include_router(imports_router)

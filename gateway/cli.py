@@ -178,6 +178,42 @@ def _import_forms(folder: Path, strict: bool, show_rejected: int) -> None:
 
 
 @app.command()
+def export(
+    out: Path = typer.Option(..., "--out", help="Folder for the NDJSON files (one per type: Patient.ndjson...)"),
+    type_: list[str] = typer.Option([], "--type", help="Resource type(s) to export; default: every stored type"),
+    since: str | None = typer.Option(None, "--since", help="Only resources changed since this date or instant"),
+) -> None:
+    """Bulk export the store as FHIR NDJSON, as it stands when the command starts (progress bar per type)."""
+    from gateway.app import build_repository
+    from gateway.export.console import export_to_folder, summary_table
+    from gateway.export.spec import EXPORTABLE_TYPES
+    from gateway.interactions.history import parse_since
+    from gateway.outcomes import FhirError
+    from gateway.storage.migrate import DatabaseBehind
+
+    unknown = sorted(set(type_) - EXPORTABLE_TYPES)
+    if unknown:
+        _fail(f"cannot export {', '.join(unknown)}; choose from {', '.join(sorted(EXPORTABLE_TYPES))}", 2)
+    try:
+        since_us = parse_since(since)
+    except FhirError:
+        _fail(f"--since {since!r} is not a date (2026-01-31) or an instant (2026-01-31T09:00:00Z)", 2)
+    try:
+        repo = build_repository(get_settings())
+    except DatabaseBehind as exc:
+        _fail(str(exc))
+    out_console = Console()
+    try:
+        state, snapshot = export_to_folder(repo, tuple(sorted(set(type_) or EXPORTABLE_TYPES)), since_us, out,
+                                           out_console)
+    except OSError as exc:
+        _fail(f"could not write to {out}: {exc}")
+    finally:
+        repo.db.dispose()
+    out_console.print(summary_table(state, out, snapshot))
+
+
+@app.command()
 def sample(
     people: int = typer.Option(300, "--people", help="How many people (a caseload of ~60 is drawn from them)"),
     out: Path = typer.Option(Path("sample-data"), "--out", help="Folder to write the exports into"),

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from fastapi import FastAPI
 
+from gateway.export.routes import openapi_paths as export_paths
 from gateway.operations.registry import all_operations
 from gateway.resource_types import LOG_TYPES, READ_ONLY_TYPES, SERVED_TYPES
 from gateway.search.registry import supported_params
@@ -132,12 +133,18 @@ def _operation_paths() -> dict[str, Any]:
                 if "{type}" in path:
                     params.append({"name": "type", "in": "path", "required": True, "schema": {"type": "string"}})
                 suffix = f"{level}{res_type.strip('{}').title()}{op.name.replace('-', '')}"
-                paths.setdefault(path, {})["post"] = {
+                own = op.openapi or {}
+                post = {
                     "tags": ["operations"], "summary": f"${op.name} ({level})", "operationId": f"op{suffix}",
-                    "parameters": params,
+                    "parameters": [*params, *own.get("headers", [])],
                     "requestBody": {"content": {_FHIR: {"schema": _ref("schemas/Resource")}}},
-                    "responses": _responses("200", "Operation result"),
+                    "responses": own.get("responses") or _responses("200", "Operation result"),
                 }
+                paths.setdefault(path, {})["post"] = post
+                if own.get("get"):
+                    paths[path]["get"] = {**{k: v for k, v in post.items() if k != "requestBody"},
+                                          "operationId": f"op{suffix}Get",
+                                          "parameters": [*post["parameters"], *own.get("query", [])]}
     return paths
 
 
@@ -208,6 +215,7 @@ def build_openapi() -> dict[str, Any]:
     for res_type in sorted(SERVED_TYPES):
         paths.update(_type_paths(res_type))
     paths.update(_operation_paths())
+    paths.update(export_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Care-record gateway", "version": "0.1.0",

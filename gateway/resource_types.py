@@ -11,7 +11,7 @@ SUPPORTED_TYPES: frozenset[str] = frozenset(
         "MedicationRequest", "MedicationStatement", "Medication", "AllergyIntolerance", "Immunization",
         "Appointment", "ServiceRequest", "CarePlan", "Goal", "CareTeam", "Questionnaire",
         "QuestionnaireResponse", "Provenance", "AuditEvent", "Consent", "CodeSystem", "ValueSet", "ConceptMap",
-        "Subscription", "Flag", "Task", "Procedure", "DocumentReference", "Communication", "Basic",
+        "Subscription", "Flag", "Task", "Procedure", "DocumentReference", "Communication", "Basic", "Group",
         "Parameters", "Bundle",
     }
 )

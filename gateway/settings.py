@@ -61,6 +61,20 @@ class Settings(BaseSettings):
     liquidlogic_endpoint_token: str | None = None
     subscription_events_max: int = 1000
 
+    # Bulk export ($export, `gateway export`). Files go under `export_dir`, which every gateway process
+    # sharing the database must see (a shared folder); they and their job are removed `export_expiry_hours`
+    # after the job ends. A process runs a job under a lease of `export_lease_s`, renewed at every
+    # checkpoint; a job interrupted `export_max_attempts` times is failed. `export_rows_per_s` (0: no
+    # limit) keeps a big export from starving the interactive API on a small machine.
+    export_worker: bool = True
+    export_dir: Path = Path(".gateway/exports")
+    export_expiry_hours: float = 24.0
+    export_lease_s: float = 30.0
+    export_poll_ms: float = 500.0
+    export_chunk_rows: int = 5000
+    export_max_attempts: int = 3
+    export_rows_per_s: float = 0.0
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -28,6 +28,9 @@ class Principal:
     scopes: ScopeSet
     token_id: str | None
     expires: int  # exp claim, seconds since the epoch
+    # The OAuth client the token was issued to (`client_id`, RFC 9068, or `azp`): with `user`, who owns
+    # what a request leaves behind (a bulk export job), whichever of that client's tokens asks later.
+    client_id: str | None = None
 
 
 class Verifier(Protocol):

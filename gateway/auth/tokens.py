@@ -45,8 +45,10 @@ def mint_token(
     teams: Iterable[str] = (),
     scopes: Iterable[str] | None = None,
     lifetime: timedelta | None = None,
+    client_id: str | None = None,
 ) -> str:
-    """A development token signed with the local key. Without `scopes` the role's defaults apply.
+    """A development token signed with the local key. Without `scopes` the role's defaults apply;
+    `client_id` names the OAuth client, as a system client's token does.
 
     Raises UnknownRole for a role `roles.json` does not define and ValueError for a scope that is
     neither a SMART resource scope nor a known OpenID Connect one (a typo would otherwise yield a
@@ -72,6 +74,8 @@ def mint_token(
         "role": role,
         "teams": list(teams),
     }
+    if client_id:
+        claims["client_id"] = client_id
     return jwt.encode(claims, key.private_key, algorithm=key.algorithm, headers={"kid": key.kid})
 
 
@@ -207,4 +211,11 @@ def _principal_from(claims: dict[str, Any]) -> Principal:
         scopes=ScopeSet.parse([str(s) for s in scope_claim] if isinstance(scope_claim, list) else scope_claim),
         token_id=str(claims["jti"]) if "jti" in claims else None,
         expires=int(claims["exp"]),
+        client_id=_client_of(claims),
     )
+
+
+def _client_of(claims: dict[str, Any]) -> str | None:
+    """The client a token was issued to: `client_id` (RFC 9068 access tokens), else OpenID's `azp`."""
+    value = claims.get("client_id", claims.get("azp"))
+    return str(value) if isinstance(value, str) and value else None

@@ -2,7 +2,8 @@
 
 To add one: write a module with an `@operation(name, levels, types, definition)` handler, list it in
 `OPERATION_MODULES` below, and regenerate openapi.yaml (`gateway openapi`); the CapabilityStatement and the
-OpenAPI document pick it up from the registry.
+OpenAPI document pick it up from the registry. One name may be registered more than once, at different
+levels and types with a definition each (as Bulk Data's `$export` is: system, Patient and Group).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ OPERATION_MODULES = (
     "gateway.operations.omaha_trend",
     "gateway.operations.everything",
     "gateway.subscriptions.operations",
+    "gateway.export.operation",
 )
 
 
@@ -51,17 +53,23 @@ class Operation:
     types: frozenset[str] | None  # None: any resource type
     handler: Handler
     definition: dict[str, Any]  # OperationDefinition, served in the CapabilityStatement
+    # The OpenAPI operation object's parameters and responses, when the defaults (POST a Parameters
+    # resource, 200 with the result) do not describe it; `get` also documents the GET form.
+    openapi: dict[str, Any] | None = None
 
 
-_OPERATIONS: dict[str, Operation] = {}
+_OPERATIONS: dict[str, list[Operation]] = {}
 
 
-def operation(name: str, levels: set[str], types: set[str] | None,
-              definition: dict[str, Any]) -> Callable[[Handler], Handler]:
-    """Register the decorated coroutine as the handler of `$name`."""
+def operation(name: str, levels: set[str], types: set[str] | None, definition: dict[str, Any],
+              openapi: dict[str, Any] | None = None) -> Callable[[Handler], Handler]:
+    """Register the decorated coroutine as the handler of `$name` at `levels` on `types` (None: any)."""
 
     def register(handler: Handler) -> Handler:
-        _OPERATIONS[name] = Operation(name, frozenset(levels), frozenset(types) if types else None, handler, definition)
+        op = Operation(name, frozenset(levels), frozenset(types) if types else None, handler, definition, openapi)
+        registered = _OPERATIONS.setdefault(name, [])
+        registered[:] = [o for o in registered if o.definition.get("url") != definition.get("url")]
+        registered.append(op)
         return handler
 
     return register
@@ -70,14 +78,18 @@ def operation(name: str, levels: set[str], types: set[str] | None,
 def all_operations() -> list[Operation]:
     for module in OPERATION_MODULES:
         import_module(module)
-    return sorted(_OPERATIONS.values(), key=lambda op: op.name)
+    return sorted((op for ops in _OPERATIONS.values() for op in ops), key=lambda op: (op.name, op.definition["url"]))
+
+
+def _matches(op: Operation, level: str, res_type: str | None) -> bool:
+    return level in op.levels and not (res_type and op.types is not None and res_type not in op.types)
 
 
 async def run_operation(request: Request, who: Caller, name: str, res_type: str | None, res_id: str | None) -> Response:
     all_operations()
-    op = _OPERATIONS.get(name)
     level = "instance" if res_id else ("type" if res_type else "system")
-    if op is None or level not in op.levels or (res_type and op.types is not None and res_type not in op.types):
+    op = next((o for o in _OPERATIONS.get(name, ()) if _matches(o, level, res_type)), None)
+    if op is None:
         where = "/".join(p for p in (res_type, res_id) if p) or "the system level"
         raise FhirError(outcome("error", "not-supported", f"Operation ${name} is not supported on {where}"), 404)
     return await op.handler(OperationCall(request, who, name, res_type, res_id))

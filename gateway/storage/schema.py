@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gateway.audit.table  # noqa: F401
+import gateway.export.tables  # noqa: F401
 import gateway.imports.tables  # noqa: F401
 import gateway.linking.tables  # noqa: F401
 import gateway.storage.index_tables  # noqa: F401
