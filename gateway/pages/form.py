@@ -18,6 +18,7 @@ from adapters.omaha.vocabulary import (
     CONDITION_CLINICAL,
     MODIFIER,
     PROBLEM,
+    SCALES,
     SIGN_SYMPTOM,
     TARGET,
     Vocabulary,
@@ -26,7 +27,6 @@ from adapters.omaha.vocabulary import (
 from gateway.pages.record import PersonRecord
 
 FhirJson = dict[str, Any]
-SCALES = ("knowledge", "behavior", "status")
 EMPTY_BLOCKS = 1  # blank problem blocks offered for new problems
 _ITEM_INDEX = re.compile(r"^QuestionnaireResponse\.item\[(\d+)\]")
 

@@ -12,7 +12,6 @@ from adapters.liquidlogic.to_fhir.episode import episode_ref
 UKCORE_ENCOUNTER = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Encounter"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-_ELIGIBILITY_BY_FLAG = {"yes": "eligible", "no": "not-eligible", "unknown": "not-determined"}
 
 
 def _outcome_extension(event: CldEvent, coder: Coder) -> list[FhirJson]:
@@ -104,7 +103,7 @@ def eligibility_from_row(row: CldRow, event: CldEvent, coder: Coder) -> FhirJson
     if event.event_type != "assessment" or not event.eligible_needs:
         return None
     flag = coder.concept("liquidlogic-flag", "Eligible_Needs_Identified", event.eligible_needs)
-    decision = _ELIGIBILITY_BY_FLAG[flag["coding"][0]["code"]]
+    decision = coder.maps["liquidlogic-eligibility-by-flag"].lookup(flag["coding"][0]["code"]).code
     return eligibility_condition(
         event.reference,
         row.person.la_person_id,
