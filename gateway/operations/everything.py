@@ -11,7 +11,6 @@ happen between pages. See https://hl7.org/fhir/R4/patient-operation-everything.h
 
 from __future__ import annotations
 
-import base64
 import bisect
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +26,7 @@ from starlette.responses import Response
 
 from adapters.uris import CANONICAL_BASE
 from gateway.bundle_json import bundle_json, entry_json
+from gateway.cursor import InvalidCursor, decode_cursor, encode_cursor
 from gateway.interactions.history import parse_since
 from gateway.linking import linked_patient_ids
 from gateway.operations.parameters import read_parameters
@@ -337,16 +337,15 @@ def _query_hash(patient_id: str, types: frozenset[str] | None, since: int | None
 
 
 def _encode_cursor(last: Key, binding: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps({"q": binding, "k": list(last)})).decode().rstrip("=")
+    return encode_cursor(list(last), binding)
 
 
 def _decode_cursor(cursor: str, binding: str) -> Key:
     try:
-        data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        t, i = data["k"]
-        if data["q"] == binding and isinstance(t, str) and isinstance(i, str):
+        t, i = decode_cursor(cursor, binding, width=2)
+        if isinstance(t, str) and isinstance(i, str):
             return t, i
-    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+    except InvalidCursor:
         pass
     raise bad_request("The paging cursor is invalid or belongs to a different $everything request", [CURSOR_PARAM])
 
