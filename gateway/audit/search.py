@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select
@@ -19,6 +18,7 @@ from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select
 from gateway.audit.table import audit_log
 from gateway.cursor import ForeignCursor, MalformedCursor, decode_cursor, encode_cursor
 from gateway.outcomes import bad_request
+from gateway.search import dates
 
 MAX_COUNT = 1000
 ACTION_SYSTEM = "http://hl7.org/fhir/audit-event-action"
@@ -27,10 +27,6 @@ SUBTYPE_SYSTEM = "http://hl7.org/fhir/restful-interaction"
 RESOURCE_TYPES = "http://hl7.org/fhir/resource-types"
 _IGNORED = frozenset({"_format", "_pretty"})
 
-_DATE = re.compile(
-    r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
-    r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,6}))?)?(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
-)
 _PREFIXES = ("eq", "ne", "lt", "le", "gt", "ge", "sa", "eb")
 _REFERENCE = re.compile(r"^(?:.*/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})$")
 
@@ -112,48 +108,14 @@ def _date(value: str) -> ColumnElement[bool]:
 
 
 def date_range(text: str) -> tuple[int, int]:
-    """A FHIR date/dateTime of any precision as the half-open microsecond range it covers."""
-    m = _DATE.match(text)
-    if m is None:
-        raise bad_request(f"invalid date {text!r}: expected YYYY[-MM[-DD[Thh:mm[:ss[.ffffff]][Z|+hh:mm]]]]", ["date"])
-    g = m.groupdict()
-    tz: timezone = UTC
-    if g["tz"] and g["tz"] != "Z":
-        sign = 1 if g["tz"][0] == "+" else -1
-        tz = timezone(sign * timedelta(hours=int(g["tz"][1:3]), minutes=int(g["tz"][4:6])))
+    """A FHIR date/dateTime of any precision as the half-open microsecond range it covers (the
+    search parser's inclusive range, one microsecond wider), so `recorded < hi` reads naturally."""
     try:
-        start = datetime(
-            int(g["y"]),
-            int(g["m"] or 1),
-            int(g["d"] or 1),
-            int(g["H"] or 0),
-            int(g["M"] or 0),
-            int(g["S"] or 0),
-            int((g["f"] or "0").ljust(6, "0")),
-            tzinfo=tz,
-        )
-    except ValueError as exc:
-        raise bad_request(f"invalid date {text!r}: {exc}", ["date"]) from exc
-    if g["f"]:
-        step = 10 ** (6 - len(g["f"]))
-        lo = _micros(start)
-        return lo, lo + step
-    if g["S"]:
-        end = start + timedelta(seconds=1)
-    elif g["M"]:
-        end = start + timedelta(minutes=1)
-    elif g["d"]:
-        end = start + timedelta(days=1)
-    elif g["m"]:
-        end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-    else:
-        end = start.replace(year=start.year + 1)
-    return _micros(start), _micros(end)
-
-
-def _micros(moment: datetime) -> int:
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        lo, hi = dates.date_range(text)
+    except dates.DateFormatError:
+        raise bad_request(f"invalid date {text!r}: expected YYYY[-MM[-DD[Thh:mm[:ss[.ffffff]][Z|+hh:mm]]]]",
+                          ["date"]) from None
+    return lo, hi + 1
 
 
 def _agent(value: str) -> ColumnElement[bool]:
