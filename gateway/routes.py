@@ -82,7 +82,7 @@ def repo_of(request: Request) -> SqlRepository:
 
 
 def base_url(request: Request) -> str:
-    return request.app.state.settings.base_url.rstrip("/") + "/fhir"
+    return str(request.app.state.settings.base_url).rstrip("/") + "/fhir"
 
 
 async def json_body(request: Request) -> Any:
@@ -117,7 +117,7 @@ def _count(request: Request, default: int) -> int:
         return default
     if not raw.isdigit():
         raise bad_request("_count must be a whole number", ["_count"])
-    return max(1, min(int(raw), request.app.state.settings.max_page_size))
+    return max(1, min(int(raw), int(request.app.state.settings.max_page_size)))
 
 
 def _strict(request: Request) -> bool:
@@ -263,7 +263,8 @@ async def patch(res_type: str, res_id: str, request: Request, who: Caller = Depe
 @router.delete("/{res_type}/{res_id}", include_in_schema=False)
 async def delete(res_type: str, res_id: str, request: Request, who: Caller = Depends(caller)) -> Response:
     authorized(who, "delete", _writable(res_type))
-    result = await run_in_threadpool(repo_of(request).delete, res_type, res_id, _version(request.headers.get("if-match")))
+    result = await run_in_threadpool(repo_of(request).delete, res_type, res_id,
+                                     _version(request.headers.get("if-match")))
     headers = {"ETag": result.stored.etag} if result.outcome == "deleted" else {}
     return Response(status_code=204, headers=headers)
 
