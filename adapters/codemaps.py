@@ -116,6 +116,12 @@ class CodeMap:
         hit = self._folded.get(self.key(value))
         return hit[0] if hit else None
 
+    def spelling(self, code: str) -> str | None:
+        """The first source value that maps to `code` with full equivalence: how a writer of the
+        source (the synthetic samples) spells the code. None when no entry does."""
+        return next((source for source, target in self.entries.items()
+                     if target.code == code and target.equivalence == "equivalent"), None)
+
     def to_concept_map(self) -> dict[str, Any]:
         """The map as a FHIR R4 ConceptMap, for serving and `$translate`."""
         elements = []

@@ -237,24 +237,14 @@ def demo(
 ) -> None:
     """Upgrade the embedded database, write and import the synthetic sample of every source, then serve."""
     from gateway.app import build_repository
-    from gateway.assessments.load import load_forms
-    from gateway.imports.pipeline import ImportRunner
-    from gateway.samples import write_samples
+    from gateway.samples import import_samples, write_samples
 
     db_upgrade()
     settings = get_settings()
     exports = write_samples(people, out, seed)
     repo = build_repository(settings)
-    runner = ImportRunner.from_settings(repo, settings, "cli:demo")
-    from adapters.registry import get_adapter
-
-    for source, folder in exports.items():
-        if source == "omaha":
-            console.print(f"[green]imported omaha[/green]: {load_forms(repo, folder, 'cli:demo').describe()}")
-            continue
-        summary = runner.run(get_adapter(source), folder)
-        counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items() if v)
-        console.print(f"[green]imported {source}[/green]: {summary.rows} rows ({counts})")
+    for source, described in import_samples(repo, settings, exports, "cli:demo"):
+        console.print(f"[green]imported {source}[/green]: {described}")
     repo.db.dispose()
     from gateway.auth.tokens import mint_token
 

@@ -25,6 +25,7 @@ from gateway.interactions.patch import apply_patch
 from gateway.interactions.search import search_bundle
 from gateway.operations.registry import run_operation
 from gateway.outcomes import bad_request, not_allowed
+from gateway.repository.base import FhirJson, WriteResult
 from gateway.repository.sql import SqlRepository
 from gateway.request_context import Caller
 from gateway.resource_types import READ_ONLY_TYPES, require_type
@@ -81,7 +82,7 @@ def repo_of(request: Request) -> SqlRepository:
 
 
 def base_url(request: Request) -> str:
-    return request.app.state.settings.base_url.rstrip("/") + "/fhir"
+    return str(request.app.state.settings.base_url).rstrip("/") + "/fhir"
 
 
 async def json_body(request: Request) -> Any:
@@ -116,7 +117,7 @@ def _count(request: Request, default: int) -> int:
         return default
     if not raw.isdigit():
         raise bad_request("_count must be a whole number", ["_count"])
-    return max(1, min(int(raw), request.app.state.settings.max_page_size))
+    return max(1, min(int(raw), int(request.app.state.settings.max_page_size)))
 
 
 def _strict(request: Request) -> bool:
@@ -199,13 +200,22 @@ async def search_post(res_type: str, request: Request, who: Caller = Depends(cal
     return FhirResponse(bundle)
 
 
+async def _posted(request: Request, who: Caller, interaction: str, res_type: str) -> FhirJson:
+    """The request's resource, once the caller may `interaction` on `res_type` and it is a valid one."""
+    authorized(who, interaction, _writable(res_type))
+    resource: FhirJson = await json_body(request)
+    validate_resource(resource, res_type)
+    return resource
+
+
+def _written(request: Request, result: WriteResult) -> Response:
+    return write_response(result, base_url(request), prefer_return(request.headers.get("prefer")))
+
+
 @router.post("/{res_type}", include_in_schema=False)
 async def create(res_type: str, request: Request, who: Caller = Depends(caller)) -> Response:
-    authorized(who, "create", _writable(res_type))
-    resource = await json_body(request)
-    validate_resource(resource, res_type)
-    result = await run_in_threadpool(repo_of(request).create, resource, _create_condition(request))
-    return write_response(result, base_url(request), prefer_return(request.headers.get("prefer")))
+    resource = await _posted(request, who, "create", res_type)
+    return _written(request, await run_in_threadpool(repo_of(request).create, resource, _create_condition(request)))
 
 
 def _create_condition(request: Request) -> str | None:
@@ -225,24 +235,20 @@ _FORMAT_PARAMS = frozenset({"_format", "_pretty", "_summary", "_elements"})
 
 @router.put("/{res_type}", include_in_schema=False)
 async def conditional_update(res_type: str, request: Request, who: Caller = Depends(caller)) -> Response:
-    authorized(who, "update", _writable(res_type))
-    resource = await json_body(request)
-    validate_resource(resource, res_type)
-    result = await run_in_threadpool(repo_of(request).conditional_update, res_type, str(request.url.query), resource,
-                                     _version(request.headers.get("if-match")))
-    return write_response(result, base_url(request), prefer_return(request.headers.get("prefer")))
+    resource = await _posted(request, who, "update", res_type)
+    return _written(request, await run_in_threadpool(repo_of(request).conditional_update, res_type,
+                                                     str(request.url.query), resource,
+                                                     _version(request.headers.get("if-match"))))
 
 
 @router.put("/{res_type}/{res_id}", include_in_schema=False)
 async def update(res_type: str, res_id: str, request: Request, who: Caller = Depends(caller)) -> Response:
-    authorized(who, "update", _writable(res_type))
-    resource = await json_body(request)
-    validate_resource(resource, res_type)
+    resource = await _posted(request, who, "update", res_type)
     if resource.get("id") not in (None, res_id):
         raise bad_request(f"The body's id {resource.get('id')!r} does not match the URL's {res_id!r}", ["id"])
-    result = await run_in_threadpool(repo_of(request).update, res_type, res_id, {**resource, "id": res_id},
-                                     _version(request.headers.get("if-match")))
-    return write_response(result, base_url(request), prefer_return(request.headers.get("prefer")))
+    return _written(request, await run_in_threadpool(repo_of(request).update, res_type, res_id,
+                                                     {**resource, "id": res_id},
+                                                     _version(request.headers.get("if-match"))))
 
 
 @router.patch("/{res_type}/{res_id}", include_in_schema=False)
@@ -257,14 +263,14 @@ async def patch(res_type: str, res_id: str, request: Request, who: Caller = Depe
         validate_resource(patched, res_type)
         return writer.put(patched, res_id, "PATCH", if_match if if_match is not None else current.version)
 
-    result = await run_in_threadpool(repo_of(request).in_transaction, work)
-    return write_response(result, base_url(request), prefer_return(request.headers.get("prefer")))
+    return _written(request, await run_in_threadpool(repo_of(request).in_transaction, work))
 
 
 @router.delete("/{res_type}/{res_id}", include_in_schema=False)
 async def delete(res_type: str, res_id: str, request: Request, who: Caller = Depends(caller)) -> Response:
     authorized(who, "delete", _writable(res_type))
-    result = await run_in_threadpool(repo_of(request).delete, res_type, res_id, _version(request.headers.get("if-match")))
+    result = await run_in_threadpool(repo_of(request).delete, res_type, res_id,
+                                     _version(request.headers.get("if-match")))
     headers = {"ETag": result.stored.etag} if result.outcome == "deleted" else {}
     return Response(status_code=204, headers=headers)
 

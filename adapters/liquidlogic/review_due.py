@@ -18,9 +18,10 @@ from functools import lru_cache
 from adapters.liquidlogic import codesystems
 from adapters.liquidlogic.codesystems import CODESYSTEM_DIR
 from adapters.omaha.changes import AssessmentDelta
+from adapters.omaha.vocabulary import SCALES, vocabulary
 
 LINKS_FILE = CODESYSTEM_DIR / "care-act-outcome-omaha-problems.json"
-RATING_ASPECTS = ("knowledge", "behavior", "status")
+RATING_ASPECTS = SCALES
 ANNUAL_REVIEW_DAYS = 365
 
 
@@ -126,7 +127,7 @@ def score_text(value: str | None) -> str:
 
 
 def scale_name(aspect: str) -> str:
-    return {"knowledge": "knowledge", "behavior": "behaviour", "status": "status"}[aspect]
+    return vocabulary().scale_label(aspect).lower()
 
 
 def _join(outcomes: Sequence[str]) -> str:

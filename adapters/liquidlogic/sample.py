@@ -43,17 +43,7 @@ COLUMNS = [
         if c not in ("Person_Given_Name", "Person_Family_Name", "Address_Line_1", "Address_Line_2", "Address_Town")
     ],
 ]
-_ETHNICITY_TEXT = {
-    "A": "White: English, Welsh, Scottish, Northern Irish or British",
-    "B": "White: Irish",
-    "C": "White: Any other White background",
-    "H": "Asian or Asian British: Indian",
-    "M": "Black, Black British, Caribbean or African: Caribbean",
-    "N": "Black, Black British, Caribbean or African: African",
-    "R": "Asian or Asian British: Chinese",
-    "Z": "No data: Refused",
-}
-_GENDER_TEXT = {"F": "Female", "M": "Male", "I": "Other", "U": "Unknown"}
+_ETHNICITY_NOT_KNOWN = "99"  # UK Core EthnicCategoryEngland: Not known
 
 
 class Speller:
@@ -139,6 +129,7 @@ def _person_fields(person: Person, story: Story, speller: Speller, rng: random.R
     address = person.addresses[-1]
     line1 = " ".join(p for p in (address.house_name, address.house_number, address.road) if p)
     keys = person.condition_keys
+    ethnicity = speller.maps["liquidlogic-ethnicity"]
 
     def flag(yes: bool) -> str:
         return speller.words("liquidlogic-flag", "yes" if yes else "no")
@@ -157,10 +148,8 @@ def _person_fields(person: Person, story: Story, speller: Speller, rng: random.R
         "Postcode": address.postcode,
         "GP_Practice_Code": person.practice.ods_code,
         "GP_Practice_Name": person.practice.name,
-        "Gender": speller.words(
-            "liquidlogic-gender", {"F": "female", "M": "male", "I": "other"}.get(person.sex, "unknown")
-        ),
-        "Ethnicity": _ETHNICITY_TEXT.get(person.ethnic_category, "No data: Undeclared or not known"),
+        "Gender": speller.words("liquidlogic-gender", speller.maps["systmone-gender"].lookup(person.sex).code),
+        "Ethnicity": ethnicity.spelling(person.ethnic_category) or ethnicity.spelling(_ETHNICITY_NOT_KNOWN) or "",
         "Date_of_Birth": person.birth_date.strftime("%d/%m/%Y")
         if rng.random() < 0.3
         else person.birth_date.isoformat(),
@@ -228,8 +217,8 @@ def _carer_rows(person: Person, story: Story, speller: Speller, rng: random.Rand
             "Person_Given_Name": member.given,
             "Person_Family_Name": member.family,
             "Postcode": person.addresses[-1].postcode if member.lives_with else person.practice.postcode,
-            "Gender": speller.words("liquidlogic-gender", "female" if member.sex == "F" else "male"),
-            "Ethnicity": _ETHNICITY_TEXT["A"],
+            "Gender": speller.words("liquidlogic-gender", speller.maps["systmone-gender"].lookup(member.sex).code),
+            "Ethnicity": speller.maps["liquidlogic-ethnicity"].spelling("A") or "",
             "Date_of_Birth": born.isoformat(),
             "Primary_Support_Reason": speller.words("liquidlogic-primary-support-reason", "social-support-to-carer"),
             "Total_Hrs_Caring_per_week": str(rng.choice((10, 20, 35, 50))),

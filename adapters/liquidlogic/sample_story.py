@@ -215,67 +215,42 @@ def _services(
 ) -> list[Event]:
     start = assessed + timedelta(days=rng.randint(3, 14))
     severe = person.condition_keys & {"pressure_ulcer", "dementia"}
+
+    def service(description: str, fields: dict[str, str], end: date | None = None,
+                outcome: str = "continuation-of-support") -> Event:
+        return Event("service", make_ref("SRV"), start, end, outcome, description, fields)
+
     out = []
     if severe and rng.random() < 0.15:
-        out.append(
-            Event(
-                "service",
-                make_ref("SRV"),
-                start,
-                None,
-                "continuation-of-support",
-                "Long-term residential care",
-                {
-                    "Service_Type": "long-term-residential",
-                    "Service_Component": "long-term-residential",
-                    "Delivery_Mechanism": "cassr-commissioned-support",
-                    "provider": "2",
-                    "Unit_Cost": f"{rng.randint(850, 1150)}.00",
-                    "Cost_Frequency_Unit_Type": "Weekly",
-                    "Planned_units_per_week": "1",
-                },
-            )
-        )
+        out.append(service("Long-term residential care", {
+            "Service_Type": "long-term-residential",
+            "Service_Component": "long-term-residential",
+            "Delivery_Mechanism": "cassr-commissioned-support",
+            "provider": "2",
+            "Unit_Cost": f"{rng.randint(850, 1150)}.00",
+            "Cost_Frequency_Unit_Type": "Weekly",
+            "Planned_units_per_week": "1",
+        }))
     else:
         calls = rng.choice((7, 10.5, 14, 21)) if severe else rng.choice((3.5, 5, 7))
         mechanism = rng.choice(
             ("cassr-managed-personal-budget",) * 3 + ("direct-payment", "cassr-commissioned-support")
         )
-        out.append(
-            Event(
-                "service",
-                make_ref("SRV"),
-                start,
-                None,
-                "continuation-of-support",
-                "Home care: washing, dressing and meals",
-                {
-                    "Service_Type": "long-term-community",
-                    "Service_Component": "home-support",
-                    "Delivery_Mechanism": mechanism,
-                    "provider": str(rng.randint(0, 1)),
-                    "Unit_Cost": f"{rng.randint(2100, 2650) / 100:.2f}",
-                    "Cost_Frequency_Unit_Type": "Hourly",
-                    "Planned_units_per_week": f"{calls:g}",
-                },
-            )
-        )
+        out.append(service("Home care: washing, dressing and meals", {
+            "Service_Type": "long-term-community",
+            "Service_Component": "home-support",
+            "Delivery_Mechanism": mechanism,
+            "provider": str(rng.randint(0, 1)),
+            "Unit_Cost": f"{rng.randint(2100, 2650) / 100:.2f}",
+            "Cost_Frequency_Unit_Type": "Hourly",
+            "Planned_units_per_week": f"{calls:g}",
+        }))
     if person.condition_keys & {"falls", "housebound"} and rng.random() < 0.6:
         end = start + timedelta(days=1)
-        out.append(
-            Event(
-                "service",
-                make_ref("SRV"),
-                start,
-                end if end < last_day else None,
-                "nfa-support-ended-as-planned",
-                "Bathing aids and grab rails",
-                {
-                    "Service_Type": "short-term-other",
-                    "Service_Component": "equipment",
-                    "Delivery_Mechanism": "cassr-commissioned-support",
-                    "provider": "3",
-                },
-            )
-        )
+        out.append(service("Bathing aids and grab rails", {
+            "Service_Type": "short-term-other",
+            "Service_Component": "equipment",
+            "Delivery_Mechanism": "cassr-commissioned-support",
+            "provider": "3",
+        }, end if end < last_day else None, "nfa-support-ended-as-planned"))
     return out

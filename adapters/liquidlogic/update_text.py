@@ -9,6 +9,7 @@ from datetime import datetime
 
 from adapters.liquidlogic.review_due import RATING_ASPECTS, is_worsening, long_date, scale_name, score_text
 from adapters.omaha.changes import AssessmentDelta
+from adapters.omaha.vocabulary import vocabulary
 
 MAX_LISTED = 3
 
@@ -16,11 +17,7 @@ MAX_LISTED = 3
 def what_changed(delta: AssessmentDelta) -> str:
     """A short label for the change, in the social worker's words rather than Omaha's."""
     if delta.aspect in RATING_ASPECTS:
-        meaning = {
-            "knowledge": "what the person knows",
-            "behavior": "what the person does",
-            "status": "how the person is",
-        }[delta.aspect]
+        meaning = vocabulary().scale_words[delta.aspect]
         return f"{scale_name(delta.aspect).capitalize()} rating ({meaning})"
     if delta.aspect == "problem":
         if delta.old is None:

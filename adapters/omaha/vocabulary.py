@@ -43,12 +43,18 @@ class Vocabulary:
     targets: dict[str, str]
     anchors: dict[tuple[str, int], str]  # (scale, score) -> anchor wording
     records: dict[str, str]
+    scale_labels: dict[str, str]  # scale -> its name in British English ("Behaviour")
+    scale_words: dict[str, str]  # scale -> what it rates, in plain words ("what the person does")
 
     def problem_name(self, code: str) -> str:
         return self.problems.get(code, code)
 
     def anchor(self, scale: str, score: int) -> str | None:
         return self.anchors.get((scale, score))
+
+    def scale_label(self, scale: str) -> str:
+        """The scale's name as the pages and social care read it (`Behaviour`, not `Behavior`)."""
+        return self.scale_labels[scale]
 
     def rating_text(self, scale: str, score: int | None) -> str | None:
         """`3 - Basic knowledge`: how a rating reads in change lists."""
@@ -77,6 +83,10 @@ def _prop(concept: dict[str, Any], name: str) -> Any:
     return None
 
 
+def _designation(concept: dict[str, Any], language: str) -> str:
+    return next(str(d["value"]) for d in concept.get("designation", []) if d.get("language") == language)
+
+
 def load_vocabulary(folder: Path = MAPPINGS_DIR / "omaha") -> Vocabulary:
     """Read the generated CodeSystems from `folder`."""
     docs = {p.name.removesuffix(".codesystem.json"): json.loads(p.read_text(encoding="utf-8"))
@@ -85,6 +95,9 @@ def load_vocabulary(folder: Path = MAPPINGS_DIR / "omaha") -> Vocabulary:
     signs = _concepts(docs["omaha-sign-symptom"])
     modifiers = _concepts(docs["omaha-modifier"])
     scores = [c for c in _concepts(docs["omaha-rating-scale"]) if _prop(c, "score") is not None]
+    en_gb = _concepts(docs["omaha-rating-scale-en-gb"])
+    if sorted(c["code"] for c in en_gb) != sorted(SCALES):
+        raise ValueError(f"omaha-rating-scale-en-gb must name exactly the scales {SCALES}")
     return Vocabulary(
         problems={c["code"]: c["display"] for c in problems},
         problem_domains={c["code"]: _prop(c, "domain") for c in problems},
@@ -96,6 +109,8 @@ def load_vocabulary(folder: Path = MAPPINGS_DIR / "omaha") -> Vocabulary:
         targets={c["code"]: c["display"] for c in _concepts(docs["omaha-target"])},
         anchors={(_prop(c, "scale"), _prop(c, "score")): c["display"] for c in scores},
         records={c["code"]: c["display"] for c in _concepts(docs["omaha-record"])},
+        scale_labels={c["code"]: _designation(c, "en-GB") for c in en_gb},
+        scale_words={c["code"]: _prop(c, "plain-words") for c in en_gb},
     )
 
 

@@ -12,15 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from adapters.sample import clinical, places
-from adapters.sample.records import (
-    Allergy,
-    Contact,
-    Diagnosis,
-    Immunisation,
-    Measurement,
-    Prescription,
-    Referral,
-)
+from adapters.sample.records import Allergy, Contact, Diagnosis, Immunisation, Measurement, Prescription, Referral
 
 _WOUNDS = ("pressure_ulcer", "leg_ulcer")
 

@@ -16,15 +16,7 @@ from datetime import date, timedelta
 from adapters.nhs_number import generate_test_number
 from adapters.sample import places
 from adapters.sample.history import clinical_history
-from adapters.sample.records import (  # re-exported: the person model's parts
-    Allergy,
-    Contact,
-    Diagnosis,
-    Immunisation,
-    Measurement,
-    Prescription,
-    Referral,
-)
+from adapters.sample.records import Allergy, Contact, Diagnosis, Immunisation, Measurement, Prescription, Referral
 
 # "Today" for every synthetic record, so a seed gives the same extract whenever it is run.
 REFERENCE_DATE = date(2025, 10, 31)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from functools import lru_cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from adapters.systmone.errors import (
@@ -22,6 +23,7 @@ from adapters.systmone.errors import (
 )
 
 Row = dict[str, str]
+T = TypeVar("T")
 
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
@@ -37,12 +39,16 @@ def text(row: Row, column: str) -> str | None:
     return value or None
 
 
-def required(row: Row, column: str) -> str:
-    """A value the row cannot do without."""
-    value = text(row, column)
+def _needed(value: T | None, column: str) -> T:
+    """`value`, which the row cannot do without: an empty column rejects the row."""
     if value is None:
         raise ParseError(f"{column} is empty; this row needs it", MISSING_VALUE)
     return value
+
+
+def required(row: Row, column: str) -> str:
+    """A value the row cannot do without."""
+    return _needed(text(row, column), column)
 
 
 def integer(row: Row, column: str) -> int | None:
@@ -58,10 +64,7 @@ def integer(row: Row, column: str) -> int | None:
 
 def required_int(row: Row, column: str) -> int:
     """An ID the row cannot do without (RowIdentifier, IDPatient...)."""
-    value = integer(row, column)
-    if value is None:
-        raise ParseError(f"{column} is empty; this row needs it", MISSING_VALUE)
-    return value
+    return _needed(integer(row, column), column)
 
 
 def number(row: Row, column: str) -> float | None:
@@ -129,10 +132,7 @@ def date_only(row: Row, column: str) -> str | None:
 
 def required_date_time(row: Row, column: str) -> str:
     """A date the row cannot do without (an encounter's start, when a vaccine was given)."""
-    iso = date_time(row, column)
-    if iso is None:
-        raise ParseError(f"{column} is empty; this row needs it", MISSING_VALUE)
-    return iso
+    return _needed(date_time(row, column), column)
 
 
 def instant(row: Row, column: str) -> str | None:

@@ -10,7 +10,6 @@ handling): an audit query that silently ignored a filter would return more than 
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from gateway.audit.search_params import PARAMS, date_range
 from gateway.audit.table import audit_entity, audit_log
+from gateway.cursor import ForeignCursor, MalformedCursor, decode_cursor, encode_cursor
 from gateway.outcomes import bad_request
 
 __all__ = ["MAX_COUNT", "date_range", "further_entities", "search_audit"]
@@ -113,20 +113,24 @@ def _sort(value: str) -> bool:
     raise bad_request(f"AuditEvent can be sorted by date or -date, not {value!r}", ["_sort"])
 
 
+def _direction(descending: bool) -> str:
+    """What a cursor is bound to: the sort it was made for."""
+    return "audit:-date" if descending else "audit:date"
+
+
 def _encode_cursor(descending: bool, recorded: int, seq: int) -> str:
-    raw = f"{'d' if descending else 'a'}:{recorded}:{seq}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return encode_cursor([recorded, seq], _direction(descending))
 
 
 def _after(cursor: str, descending: bool) -> ColumnElement[bool]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        direction, recorded_s, seq_s = raw.split(":")
-        recorded, seq = int(recorded_s), int(seq_s)
-    except (ValueError, UnicodeDecodeError):
+        recorded, seq = decode_cursor(cursor, _direction(descending), width=2)
+    except ForeignCursor:
+        raise bad_request("the paging cursor belongs to a search with a different _sort", ["_cursor"]) from None
+    except MalformedCursor:
         raise bad_request("invalid paging cursor", ["_cursor"]) from None
-    if direction != ("d" if descending else "a"):
-        raise bad_request("the paging cursor belongs to a search with a different _sort", ["_cursor"])
+    if not isinstance(recorded, int) or not isinstance(seq, int):
+        raise bad_request("invalid paging cursor", ["_cursor"])
     if descending:
         return or_(c.recorded < recorded, and_(c.recorded == recorded, c.seq < seq))
     return or_(c.recorded > recorded, and_(c.recorded == recorded, c.seq > seq))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, and_, false, literal, not_, or_, select
@@ -32,15 +31,12 @@ from gateway.audit.render import (
 )
 from gateway.audit.table import audit_entity, audit_log
 from gateway.outcomes import bad_request
+from gateway.search import dates
 
 ACTION_SYSTEM = "http://hl7.org/fhir/audit-event-action"
 OUTCOME_SYSTEM = "http://hl7.org/fhir/audit-event-outcome"
 SUBTYPE_SYSTEM = RESTFUL_INTERACTION
 
-_DATE = re.compile(
-    r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
-    r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,6}))?)?(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
-)
 _PREFIXES = ("eq", "ne", "lt", "le", "gt", "ge", "sa", "eb")
 _REFERENCE = re.compile(r"^(?:.*/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})$")
 # DICOM event subtypes of log-on and log-off events (see render.py), by code.
@@ -82,52 +78,14 @@ def _recorded(value: str, _modifier: str | None) -> Clause:
 
 
 def date_range(text: str) -> tuple[int, int]:
-    """A FHIR date/dateTime of any precision as the half-open microsecond range it covers."""
-    m = _DATE.match(text)
-    if m is None:
-        raise bad_request(f"invalid date {text!r}: expected YYYY[-MM[-DD[Thh:mm[:ss[.ffffff]][Z|+hh:mm]]]]", ["date"])
-    g = m.groupdict()
-    tz: timezone = UTC
-    if g["tz"] and g["tz"] != "Z":
-        sign = 1 if g["tz"][0] == "+" else -1
-        tz = timezone(sign * timedelta(hours=int(g["tz"][1:3]), minutes=int(g["tz"][4:6])))
+    """A FHIR date/dateTime of any precision as the half-open microsecond range it covers (the
+    search parser's inclusive range, one microsecond wider), so `recorded < hi` reads naturally."""
     try:
-        start = datetime(
-            int(g["y"]),
-            int(g["m"] or 1),
-            int(g["d"] or 1),
-            int(g["H"] or 0),
-            int(g["M"] or 0),
-            int(g["S"] or 0),
-            int((g["f"] or "0").ljust(6, "0")),
-            tzinfo=tz,
-        )
-    except ValueError as exc:
-        raise bad_request(f"invalid date {text!r}: {exc}", ["date"]) from exc
-    if g["f"]:
-        step = 10 ** (6 - len(g["f"]))
-        lo = _micros(start)
-        return lo, lo + step
-    try:
-        if g["S"]:
-            end = start + timedelta(seconds=1)
-        elif g["M"]:
-            end = start + timedelta(minutes=1)
-        elif g["d"]:
-            end = start + timedelta(days=1)
-        elif g["m"]:
-            end = (start.replace(year=start.year + 1, month=1) if start.month == 12
-                   else start.replace(month=start.month + 1))
-        else:
-            end = start.replace(year=start.year + 1)
-    except (ValueError, OverflowError):  # the range of 9999-12-31 ends past datetime's last year
-        return _micros(start), _micros(datetime.max.replace(tzinfo=UTC))
-    return _micros(start), _micros(end)
-
-
-def _micros(moment: datetime) -> int:
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        lo, hi = dates.date_range(text)
+    except dates.DateFormatError:
+        raise bad_request(f"invalid date {text!r}: expected YYYY[-MM[-DD[Thh:mm[:ss[.ffffff]][Z|+hh:mm]]]]",
+                          ["date"]) from None
+    return lo, hi + 1
 
 
 # Tokens

@@ -36,6 +36,15 @@ NON_RESOURCE_SCOPES = frozenset(
     {"openid", "profile", "fhirUser", "offline_access", "online_access", "launch", "launch/patient"}
 )
 _REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
+# How each refusal reads (checked in order: the first kind the error is wins); anything else is malformed.
+_REFUSALS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
+    (jwt.ExpiredSignatureError, "token expired"),
+    (jwt.InvalidAudienceError, "wrong audience: the token is not for {audience!r}"),
+    (jwt.InvalidIssuerError, "wrong issuer: tokens must come from {issuer!r}"),
+    (jwt.ImmatureSignatureError, "token not yet valid (nbf/iat in the future)"),
+    (jwt.InvalidSignatureError, "bad signature"),
+    (jwt.MissingRequiredClaimError, "malformed token: missing claim {claim!r}"),
+)
 
 
 def mint_token(
@@ -137,25 +146,18 @@ class TokenVerifier:
                 leeway=LEEWAY_SECONDS,
                 options={"require": _REQUIRED_CLAIMS},
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise unauthorized("token expired") from exc
-        except jwt.InvalidAudienceError as exc:
-            raise unauthorized(f"wrong audience: the token is not for {self.audience!r}") from exc
-        except jwt.InvalidIssuerError as exc:
-            raise unauthorized(f"wrong issuer: tokens must come from {self.issuer!r}") from exc
-        except jwt.ImmatureSignatureError as exc:
-            raise unauthorized("token not yet valid (nbf/iat in the future)") from exc
-        except jwt.InvalidSignatureError as exc:
-            raise unauthorized("bad signature") from exc
-        except jwt.MissingRequiredClaimError as exc:
-            raise unauthorized(f"malformed token: missing claim {exc.claim!r}") from exc
         except jwt.InvalidTokenError as exc:
-            raise unauthorized(f"malformed token: {exc}") from exc
+            raise unauthorized(self._refusal(exc)) from exc
 
         principal = _principal_from(claims)
         # Only a token already inside its validity window may skip these checks next time.
         cacheable = int(claims.get("nbf", 0)) <= time.time()
         return principal, cacheable
+
+    def _refusal(self, exc: jwt.InvalidTokenError) -> str:
+        """What the caller is told about a token PyJWT refused: the first kind in `_REFUSALS` it is."""
+        message = next((m for kind, m in _REFUSALS if isinstance(exc, kind)), "malformed token: {error}")
+        return message.format(audience=self.audience, issuer=self.issuer, claim=getattr(exc, "claim", None), error=exc)
 
     def _key_for(self, kid: Any) -> tuple[Any, tuple[str, ...]]:
         if self._remote is not None:

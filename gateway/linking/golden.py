@@ -15,13 +15,17 @@ from typing import Any
 
 from adapters.nhs_number import NHS_NUMBER_SYSTEM
 from gateway.linking.demographics import GOLDEN_CODE, RECORD_KIND_SYSTEM, nhs_of, source_of
+from gateway.record_source import record_sources
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://care-gateway.example/fhir/Patient/golden")
 _COPIED = ("name", "telecom", "gender", "birthDate", "deceasedBoolean", "deceasedDateTime", "address",
            "maritalStatus", "communication", "generalPractitioner")
-_SOURCE_LABEL = {"systmone": "SystmOne (GP) record", "liquidlogic": "Liquidlogic (social care) record",
-                 "hl7v2": "HL7 v2 (hospital) record"}
 GOLDEN_TAG = {"system": RECORD_KIND_SYSTEM, "code": GOLDEN_CODE, "display": "Golden record made by person linking"}
+
+
+def _record_label(source: str) -> str:
+    known = record_sources().get(source)
+    return known.record_label if known and known.record_label else "Source record"
 
 
 def golden_id_for_nhs(nhs: str) -> str:
@@ -59,7 +63,7 @@ def build_golden(golden_id: str, nhs: str | None, sources: list[dict[str, Any]])
             continue
         resource[field] = donor[field]
     resource["link"] = [
-        {"other": {"reference": f"Patient/{s['id']}", "display": _SOURCE_LABEL.get(source_of(s), "Source record")},
+        {"other": {"reference": f"Patient/{s['id']}", "display": _record_label(source_of(s))},
          "type": "seealso"}
         for s in sorted(sources, key=lambda s: str(s["id"]))
     ]

@@ -11,7 +11,6 @@ happen between pages. See https://hl7.org/fhir/R4/patient-operation-everything.h
 
 from __future__ import annotations
 
-import base64
 import bisect
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
@@ -25,12 +24,12 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, false
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from adapters.uris import CANONICAL_BASE
 from gateway.bundle_json import bundle_json, entry_json
+from gateway.cursor import InvalidCursor, decode_cursor, encode_cursor
 from gateway.interactions.history import parse_since
 from gateway.linking import linked_patient_ids
 from gateway.operations.parameters import read_parameters
-from gateway.operations.registry import OperationCall, operation
+from gateway.operations.registry import OperationCall, load_definition, operation
 from gateway.outcomes import FhirError, bad_request, gone, not_found, outcome
 from gateway.request_context import Caller
 from gateway.resource_types import SUPPORTED_TYPES
@@ -43,44 +42,7 @@ from gateway.storage.index_tables import search_date, search_reference, search_u
 from gateway.storage.tables import resources
 from gateway.storage.times import us_to_instant
 
-DEFINITION = {
-    "resourceType": "OperationDefinition",
-    "id": "Patient-everything",
-    "url": f"{CANONICAL_BASE}/OperationDefinition/Patient-everything",
-    "name": "PatientEverything",
-    "title": "Everything about a person, from their golden or any source Patient",
-    "status": "active",
-    "kind": "operation",
-    "code": "everything",
-    "base": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
-    "description": "Every resource in the Patient compartment of each of the person's Patients (the golden "
-    "Patient and every linked source Patient), including the Omaha assessment, with search.mode = match, plus "
-    "the resources they reference that are not patient-compartment types (practitioners, roles, organisations, "
-    "locations, medications, questionnaires; up to three hops) with search.mode = include. Ordered by type then "
-    "id; paged with _count (default and maximum: the server's maximum page size) and an opaque cursor in the next "
-    "link. Resource types the caller may not search are left out and named in an OperationOutcome entry "
-    "(search.mode = outcome).",
-    "resource": ["Patient"],
-    "system": False,
-    "type": False,
-    "instance": True,
-    "affectsState": False,
-    "parameter": [
-        {"name": "start", "use": "in", "min": 0, "max": "1", "type": "date",
-         "documentation": "Care dates from: compartment resources with a clinical date (the `date` search "
-         "parameter of their type) are kept when it overlaps [start, end]; resources without one are kept."},
-        {"name": "end", "use": "in", "min": 0, "max": "1", "type": "date",
-         "documentation": "Care dates up to (inclusive, at the precision given); see start."},
-        {"name": "_since", "use": "in", "min": 0, "max": "1", "type": "instant",
-         "documentation": "Only resources last updated at or after this instant."},
-        {"name": "_type", "use": "in", "min": 0, "max": "*", "type": "code",
-         "documentation": "Comma-separated resource types to return (the others are left out)."},
-        {"name": "_count", "use": "in", "min": 0, "max": "1", "type": "integer",
-         "documentation": "Resources per page."},
-        {"name": "return", "use": "out", "min": 1, "max": "1", "type": "Bundle",
-         "documentation": "A searchset Bundle; Bundle.total counts the match entries of all pages."},
-    ],
-}
+DEFINITION = load_definition("Patient-everything")
 
 Key = tuple[str, str]
 Stored = tuple[int, str]  # last_updated (µs), content (the stored JSON text)
@@ -337,16 +299,15 @@ def _query_hash(patient_id: str, types: frozenset[str] | None, since: int | None
 
 
 def _encode_cursor(last: Key, binding: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps({"q": binding, "k": list(last)})).decode().rstrip("=")
+    return encode_cursor(list(last), binding)
 
 
 def _decode_cursor(cursor: str, binding: str) -> Key:
     try:
-        data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        t, i = data["k"]
-        if data["q"] == binding and isinstance(t, str) and isinstance(i, str):
+        t, i = decode_cursor(cursor, binding, width=2)
+        if isinstance(t, str) and isinstance(i, str):
             return t, i
-    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+    except InvalidCursor:
         pass
     raise bad_request("The paging cursor is invalid or belongs to a different $everything request", [CURSOR_PARAM])
 

@@ -12,45 +12,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from adapters.omaha.rules import AssessmentInvalid
-from adapters.uris import CANONICAL_BASE
 from gateway.assessments.parameters import write_result
 from gateway.assessments.service import submit_assessment
 from gateway.operations.omaha_input import fhir_base, posted_resource, require_post, rule_violations
-from gateway.operations.registry import OperationCall, operation
+from gateway.operations.registry import OperationCall, load_definition, operation
 from gateway.responses import FhirResponse
 from gateway.security import audit, authorized
 
 WRITES = ("QuestionnaireResponse", "Condition", "Observation", "CarePlan")
 
-DEFINITION = {
-    "resourceType": "OperationDefinition",
-    "id": "Patient-omaha-assessment",
-    "url": f"{CANONICAL_BASE}/OperationDefinition/Patient-omaha-assessment",
-    "name": "OmahaAssessment",
-    "title": "Submit an integrated (Omaha System) assessment",
-    "status": "active",
-    "kind": "operation",
-    "code": "omaha-assessment",
-    "description": "Extracts a QuestionnaireResponse to the Omaha integrated assessment form into the person's "
-    "problem Conditions, rating Observations and integrated CarePlan and writes them, with the response, in one "
-    "transaction. Rule violations are answered 422 with an issue naming each item at fault.",
-    "resource": ["Patient"],
-    "system": False,
-    "type": False,
-    "instance": True,
-    "parameter": [
-        {"name": "response", "use": "in", "min": 1, "max": "1", "type": "QuestionnaireResponse",
-         "documentation": "The completed form (or POST the QuestionnaireResponse itself as the body)"},
-        {"name": "return", "use": "out", "min": 1, "max": "1", "type": "Bundle",
-         "documentation": "transaction-response Bundle of every resource written"},
-        {"name": "change", "use": "out", "min": 0, "max": "*",
-         "documentation": "What changed: parts problem (Coding), aspect (code), old, new (string), "
-         "direction (code), note (string), condition (Reference)",
-         "part": [{"name": n, "use": "out", "min": 0, "max": "1", "type": t} for n, t in (
-             ("problem", "Coding"), ("aspect", "code"), ("old", "string"), ("new", "string"),
-             ("direction", "code"), ("note", "string"), ("condition", "Reference"))]},
-    ],
-}
+DEFINITION = load_definition("Patient-omaha-assessment")
 
 
 @operation("omaha-assessment", {"instance"}, {"Patient"}, DEFINITION)

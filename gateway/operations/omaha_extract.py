@@ -13,30 +13,11 @@ from starlette.responses import Response
 from adapters.omaha.rules import AssessmentInvalid
 from gateway.assessments.service import extract_only
 from gateway.operations.omaha_input import posted_resource, rule_violations
-from gateway.operations.registry import OperationCall, operation
+from gateway.operations.registry import OperationCall, load_definition, operation
 from gateway.responses import FhirResponse
 from gateway.security import audit, authorized
 
-DEFINITION = {
-    "resourceType": "OperationDefinition",
-    "id": "QuestionnaireResponse-extract",
-    "url": "http://hl7.org/fhir/uv/sdc/OperationDefinition/QuestionnaireResponse-extract",
-    "name": "Extract",
-    "status": "active",
-    "kind": "operation",
-    "code": "extract",
-    "description": "The transaction Bundle that would create or update the person's Omaha Conditions, rating "
-    "Observations and integrated CarePlan from a response to the integrated assessment form. Nothing is stored; "
-    "POST the Bundle to /fhir, or use Patient/{id}/$omaha-assessment, to write it.",
-    "resource": ["QuestionnaireResponse"],
-    "system": False,
-    "type": True,
-    "instance": True,
-    "parameter": [
-        {"name": "questionnaire-response", "use": "in", "min": 0, "max": "1", "type": "QuestionnaireResponse"},
-        {"name": "return", "use": "out", "min": 1, "max": "1", "type": "Bundle"},
-    ],
-}
+DEFINITION = load_definition("QuestionnaireResponse-extract")
 
 
 @operation("extract", {"type", "instance"}, {"QuestionnaireResponse"}, DEFINITION)

@@ -16,12 +16,11 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from adapters.uris import CANONICAL_BASE
 from gateway.assessments.parameters import suggestions_result, write_result
 from gateway.assessments.suggestions import decide, person_suggestions
 from gateway.operations.omaha_input import fhir_base
 from gateway.operations.parameters import read_parameters
-from gateway.operations.registry import OperationCall, operation
+from gateway.operations.registry import OperationCall, load_definition, operation
 from gateway.outcomes import bad_request
 from gateway.responses import FhirResponse
 from gateway.security import audit, authorized
@@ -36,35 +35,7 @@ def _param(name: str, kind: str | None, doc: str, use: str = "in", max_: str = "
     return out | ({"type": kind} if kind else {})
 
 
-DEFINITION = {
-    "resourceType": "OperationDefinition",
-    "id": "Patient-omaha-suggestions",
-    "url": f"{CANONICAL_BASE}/OperationDefinition/Patient-omaha-suggestions",
-    "name": "OmahaSuggestions",
-    "title": "Suggested Omaha problems: list, confirm, dismiss",
-    "status": "active",
-    "kind": "operation",
-    "code": "omaha-suggestions",
-    "description": "GET: the Omaha problems the person's SystmOne and Liquidlogic records suggest, each citing its "
-    "source record, the matched code and the ConceptMap. POST with action=confirm (writes the problem Condition and "
-    "a Provenance to the source) or action=dismiss (not suggested again for that source record).",
-    "resource": ["Patient"],
-    "system": False,
-    "type": False,
-    "instance": True,
-    "affectsState": True,
-    "parameter": [
-        _param("action", "code", "POST: confirm | dismiss"),
-        _param("problem", "code", "POST: the suggested Omaha problem number (or a Coding)"),
-        _param("source", "Reference", "POST: the source record, e.g. Condition/abc (or a string)"),
-        _param("scope", "code", "POST confirm: individual (default) | family | community"),
-        _param("severity", "code", "POST confirm: health-promotion | potential (default) | actual"),
-        _param("suggestion", None, "GET: parts problem (Coding), source (Reference), source-code (Coding), "
-               "concept-map (canonical), reason (string)", "out", "*"),
-        _param("return", "Bundle", "POST: transaction-response Bundle of what was written", "out"),
-        _param("change", None, "POST confirm: what changed (same parts as $omaha-assessment)", "out", "*"),
-    ],
-}
+DEFINITION = load_definition("Patient-omaha-suggestions")
 
 
 def _text(value: Any, key: str) -> str | None:

@@ -11,36 +11,14 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from adapters.uris import CANONICAL_BASE
 from gateway.assessments.parameters import trend_result
 from gateway.assessments.view import person_trend
 from gateway.operations.parameters import read_parameters
-from gateway.operations.registry import OperationCall, operation
+from gateway.operations.registry import OperationCall, load_definition, operation
 from gateway.responses import FhirResponse
 from gateway.security import audit, authorized
 
-DEFINITION = {
-    "resourceType": "OperationDefinition",
-    "id": "Patient-omaha-trend",
-    "url": f"{CANONICAL_BASE}/OperationDefinition/Patient-omaha-trend",
-    "name": "OmahaTrend",
-    "title": "Omaha Knowledge/Behavior/Status ratings over time, per problem",
-    "status": "active",
-    "kind": "operation",
-    "code": "omaha-trend",
-    "description": "Per Omaha problem of the person, its Problem Rating Scale for Outcomes ratings (Knowledge, "
-    "Behavior, Status, 1-5, higher is better) by date, oldest first, and the change from the first to the latest.",
-    "resource": ["Patient"],
-    "system": False,
-    "type": False,
-    "instance": True,
-    "affectsState": False,
-    "parameter": [
-        {"name": "problem", "use": "out", "min": 0, "max": "*",
-         "documentation": "Parts: problem (Coding), condition (Reference), rating* (parts date, knowledge, "
-         "behavior, status), change (parts knowledge, behavior, status: latest minus first)"},
-    ],
-}
+DEFINITION = load_definition("Patient-omaha-trend")
 
 
 @operation("omaha-trend", {"instance"}, {"Patient"}, DEFINITION)

@@ -1,16 +1,19 @@
 """Operation dispatch: each `$op` module registers a handler with its OperationDefinition (data).
 
-To add one: write a module with an `@operation(name, levels, types, definition)` handler, list it in
-`OPERATION_MODULES` below, and regenerate openapi.yaml (`gateway openapi`); the CapabilityStatement and the
-OpenAPI document pick it up from the registry. One name may be registered more than once, at different
-levels and types with a definition each (as Bulk Data's `$export` is: system, Patient and Group).
+To add one: put its OperationDefinition in `definitions/<id>.json`, write a module with an
+`@operation(name, levels, types, load_definition(id))` handler, list it in `OPERATION_MODULES` below,
+and regenerate openapi.yaml (`gateway openapi`); the CapabilityStatement and the OpenAPI document
+pick it up from the registry. One name may be registered more than once, at different levels and
+types with a definition each (as Bulk Data's `$export` is: system, Patient and Group).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -20,6 +23,7 @@ from gateway.outcomes import FhirError, outcome
 from gateway.request_context import Caller
 
 Handler = Callable[["OperationCall"], Awaitable[Response]]
+DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 
 # Modules that register operations when imported.
 OPERATION_MODULES = (
@@ -33,6 +37,15 @@ OPERATION_MODULES = (
     "gateway.subscriptions.operations",
     "gateway.export.operation",
 )
+
+
+def load_definition(definition_id: str) -> dict[str, Any]:
+    """The OperationDefinition `definitions/<id>.json`: data, like the spec's own definitions, so
+    the handler module holds only the handler and its parameters are declared in one place."""
+    definition: dict[str, Any] = json.loads((DEFINITIONS_DIR / f"{definition_id}.json").read_text(encoding="utf-8"))
+    if definition.get("resourceType") != "OperationDefinition" or definition.get("id") != definition_id:
+        raise ValueError(f"{definition_id}.json is not the OperationDefinition {definition_id!r}")
+    return definition
 
 
 @dataclass(slots=True)

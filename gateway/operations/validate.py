@@ -9,30 +9,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from gateway.operations.parameters import read_parameters
-from gateway.operations.registry import OperationCall, operation
+from gateway.operations.registry import OperationCall, load_definition, operation
 from gateway.outcomes import FhirError, bad_request, ok
 from gateway.responses import FhirResponse
 from gateway.security import audit, authorized
 from gateway.validation import validate_resource
 
-DEFINITION = {
-    "resourceType": "OperationDefinition",
-    "id": "Resource-validate",
-    "url": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
-    "name": "Validate",
-    "status": "active",
-    "kind": "operation",
-    "code": "validate",
-    "system": False,
-    "type": True,
-    "instance": True,
-    "parameter": [
-        {"name": "resource", "use": "in", "min": 0, "max": "1", "type": "Resource"},
-        {"name": "mode", "use": "in", "min": 0, "max": "1", "type": "code"},
-        {"name": "profile", "use": "in", "min": 0, "max": "1", "type": "uri"},
-        {"name": "return", "use": "out", "min": 1, "max": "1", "type": "OperationOutcome"},
-    ],
-}
+DEFINITION = load_definition("Resource-validate")
 
 
 @operation("validate", {"type", "instance"}, None, DEFINITION)

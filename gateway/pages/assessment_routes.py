@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from adapters.omaha.rules import AssessmentInvalid
-from adapters.omaha.vocabulary import vocabulary
+from adapters.omaha.vocabulary import SCALES, vocabulary
 from gateway.assessments.service import submit_assessment
 from gateway.assessments.suggestions import decide
 from gateway.assessments.view import person_assessment
@@ -51,7 +51,7 @@ async def _form_page(request: Request, who: Caller, person_id: str, form: Assess
 
     return render(request, who, "assessment.html", status, person_id=person_id, name=name, form=shown,
                   v=v, signs_for=signs_for, suggestions=suggestions,
-                  scales=(("knowledge", "Knowledge"), ("behavior", "Behaviour"), ("status", "Status")),
+                  scales=tuple((scale, v.scale_label(scale)) for scale in SCALES),
                   can_confirm=can(who, "c", *SUGGESTION_WRITES["confirm"]) and can(who, "u", *SUGGESTION_WRITES[
                       "confirm"]), can_dismiss=can(who, "c", *SUGGESTION_WRITES["dismiss"]))
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from adapters.omaha.from_fhir import is_problem, is_rating, problem
 from adapters.omaha.trend import ProblemTrend, trend
-from adapters.omaha.vocabulary import RECORD, vocabulary
+from adapters.omaha.vocabulary import RECORD, SCALES, vocabulary
 from gateway.assessments.records import find_all
 from gateway.linking import linked_patient_ids
 from gateway.pages.caseload_marker import caseload_marker
@@ -119,8 +119,8 @@ def _rating_changes(trends: list[ProblemTrend], start: date, end: date) -> list[
             day = day_of(after.date)
             if day is None or not start < day <= end:
                 continue
-            for key, label in (("knowledge", "Knowledge"), ("behavior", "Behaviour"), ("status", "Status")):
-                old, new = getattr(before, key), getattr(after, key)
+            for key in SCALES:
+                old, new, label = getattr(before, key), getattr(after, key), vocabulary().scale_label(key)
                 if old is not None and new is not None and old != new:
                     out.append(Change(after.date, "Rating", f"{series.problem_name}: {label} {old} → {new}",
                                       SOURCES["omaha"], "improved" if new > old else "worsened"))

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from html import escape
 
 from adapters.omaha.trend import ProblemTrend, TrendPoint
+from adapters.omaha.vocabulary import SCALES as OMAHA_SCALES
+from adapters.omaha.vocabulary import vocabulary
 from gateway.pages.text import show_day
 
 WIDTH, HEIGHT = 300, 140
@@ -22,11 +24,9 @@ class Scale:
     marker: str  # circle | square | triangle
 
 
-SCALES = (
-    Scale("knowledge", "Knowledge", "#1d70b8", "circle"),
-    Scale("behavior", "Behaviour", "#d4351c", "square"),
-    Scale("status", "Status", "#00703c", "triangle"),
-)
+# Colour and marker are presentation; the labels are the scales' British English names (mappings/omaha).
+SCALES = tuple(Scale(key, vocabulary().scale_label(key), colour, marker) for key, colour, marker in zip(
+    OMAHA_SCALES, ("#1d70b8", "#d4351c", "#00703c"), ("circle", "square", "triangle"), strict=True))
 
 
 def _x(i: int, n: int) -> float:

@@ -10,23 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from adapters.omaha import form_items
 from adapters.omaha.from_fhir import is_problem, problem
-from adapters.omaha.questionnaire import QUESTIONNAIRE_URL
 from adapters.omaha.rules import RuleViolation
-from adapters.omaha.vocabulary import (
-    CATEGORY,
-    CONDITION_CLINICAL,
-    MODIFIER,
-    PROBLEM,
-    SIGN_SYMPTOM,
-    TARGET,
-    Vocabulary,
-    vocabulary,
-)
+from adapters.omaha.vocabulary import SCALES, Vocabulary, vocabulary
 from gateway.pages.record import PersonRecord
 
 FhirJson = dict[str, Any]
-SCALES = ("knowledge", "behavior", "status")
 EMPTY_BLOCKS = 1  # blank problem blocks offered for new problems
 _ITEM_INDEX = re.compile(r"^QuestionnaireResponse\.item\[(\d+)\]")
 
@@ -91,43 +81,19 @@ def read_form(fields: dict[str, list[str]]) -> AssessmentForm:
     return AssessmentForm(one("assessment-date"), blocks)
 
 
-def _coding(system: str, code: str, display: str | None = None) -> FhirJson:
-    return {"valueCoding": {"system": system, "code": code, **({"display": display} if display else {})}}
-
-
-def _item(link_id: str, *answers: FhirJson) -> FhirJson:
-    return {"linkId": link_id, "answer": list(answers)}
-
-
 def _problem_item(block: Block, day: str, v: Vocabulary) -> FhirJson:
-    items = [_item("problem.code", _coding(PROBLEM, block.code, v.problems.get(block.code))),
-             _item("problem.scope", _coding(MODIFIER, block.scope)),
-             _item("problem.severity", _coding(MODIFIER, block.severity)),
-             _item("problem.status", _coding(CONDITION_CLINICAL, block.status))]
-    if block.signs:
-        items.append(_item("problem.signs-symptoms", *(_coding(SIGN_SYMPTOM, s) for s in block.signs)))
-    if block.note:
-        items.append(_item("problem.note", {"valueString": block.note}))
-    if block.scores:
-        scores = []
-        for scale in SCALES:
-            raw = block.scores.get(scale)
-            if raw:
-                scores.append(_item(f"problem.rating.{scale}", {"valueInteger": int(raw)} if raw.isdigit()
-                                    else {"valueString": raw}))
-        items.append({"linkId": "problem.rating", "item": [_item("problem.rating.date", {"valueDate": day}), *scores]})
+    ratings: tuple[FhirJson, ...] = ()
+    if block.scores:  # as typed: a score that is not a whole number goes as text, for the rules to refuse
+        typed = {s: block.scores[s] for s in SCALES if block.scores.get(s)}
+        ratings = (form_items.scores(day, {s: {"valueInteger": int(raw)} if raw.isdigit() else {"valueString": raw}
+                                           for s, raw in typed.items()}),)
+    interventions: tuple[FhirJson, ...] = ()
     if block.category or block.target or block.description:
-        parts = []
-        if block.category:
-            parts.append(_item("problem.intervention.category", _coding(CATEGORY, block.category)))
-        if block.target:
-            parts.append(_item("problem.intervention.target", _coding(TARGET, block.target)))
-        for name in ("description", "performer", "frequency"):
-            value = getattr(block, name)
-            if value:
-                parts.append(_item(f"problem.intervention.{name}", {"valueString": value}))
-        items.append({"linkId": "problem.intervention", "item": parts})
-    return {"linkId": "problem", "item": items}
+        interventions = (form_items.intervention(block.category or None, block.target or None, block.description,
+                                                 block.performer or None, block.frequency or None),)
+    return form_items.problem(block.code, severity=block.severity, scope=block.scope, signs=block.signs,
+                              status=block.status, interventions=interventions, ratings=ratings,
+                              display=v.problems.get(block.code), note=block.note)
 
 
 def to_response(form: AssessmentForm, patient_id: str) -> tuple[FhirJson, list[int]]:
@@ -135,14 +101,8 @@ def to_response(form: AssessmentForm, patient_id: str) -> tuple[FhirJson, list[i
     v = vocabulary()
     day = form.assessment_date or date.today().isoformat()
     filled = [b for b in form.blocks if b.filled]
-    qr = {
-        "resourceType": "QuestionnaireResponse",
-        "questionnaire": QUESTIONNAIRE_URL,
-        "status": "completed",
-        "subject": {"reference": f"Patient/{patient_id}"},
-        "authored": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "item": [_item("assessment-date", {"valueDate": day}), *(_problem_item(b, day, v) for b in filled)],
-    }
+    qr = form_items.response(day, *(_problem_item(b, day, v) for b in filled), subject=f"Patient/{patient_id}",
+                             authored=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     return qr, [b.index for b in filled]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from adapters.omaha.vocabulary import PROBLEM, RECORD
 from adapters.uris import IDENTIFIER_BASE
+from gateway.record_source import record_sources
 
 FhirJson = dict[str, Any]
 _PREFIX = IDENTIFIER_BASE + "/"
@@ -22,13 +23,7 @@ class Source:
     label: str
 
 
-SOURCES: dict[str, Source] = {
-    "systmone": Source("systmone", "SystmOne"),
-    "liquidlogic": Source("liquidlogic", "Liquidlogic"),
-    "hl7v2": Source("hl7v2", "HL7 v2"),
-    "omaha": Source("omaha", "Team assessment"),
-    "gateway": Source("gateway", "Gateway"),
-}
+SOURCES: dict[str, Source] = {code: Source(code, source.display) for code, source in record_sources().items()}
 
 
 def _identifiers(resource: FhirJson) -> list[FhirJson]:

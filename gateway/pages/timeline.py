@@ -6,13 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from gateway.pages.record import PersonRecord
+from gateway.pages.record import FhirJson, PersonRecord
 from gateway.pages.sources import Source, is_omaha, source_of
 from gateway.pages.text import concept_text, day_of, period_of
-
-FhirJson = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

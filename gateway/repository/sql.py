@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import uuid4
 
-from sqlalchemy import Connection, and_, func, select, text, true
+from sqlalchemy import Connection, Row, and_, func, select, text, true
 
+from gateway.cursor import InvalidCursor, decode_cursor, encode_cursor
 from gateway.outcomes import bad_request, gone, not_found, precondition_failed
 from gateway.repository.base import FhirJson, HistoryPage, Hooks, StoredResource, WriteResult
 from gateway.repository.conditional import match_ids
 from gateway.repository.writes import Writer
 from gateway.storage.engine import Database
-from gateway.storage.point_reader import SqlitePointReader
+from gateway.storage.point_reader import PointRow, SqlitePointReader
 from gateway.storage.tables import resource_history, resources
 from gateway.validation import check_id
 
 T = TypeVar("T")
+_HISTORY = "history"  # binds history cursors: a search or $everything cursor is refused here
 
 
 def _stored(res_type: str, res_id: str, row: Any) -> StoredResource:
@@ -30,13 +31,16 @@ def _decode_cursor(cursor: str | None) -> int | None:
     if not cursor:
         return None
     try:
-        return int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("The paging cursor is not valid; start the query again") from None
+        [seq] = decode_cursor(cursor, _HISTORY, width=1)
+    except InvalidCursor:
+        seq = None
+    if not isinstance(seq, int):
+        raise bad_request("The paging cursor is not valid; start the query again")
+    return seq
 
 
 def _encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(str(seq).encode()).decode().rstrip("=")
+    return encode_cursor([seq], _HISTORY)
 
 
 class SqlRepository:
@@ -79,6 +83,7 @@ class SqlRepository:
 
     def read(self, res_type: str, res_id: str) -> StoredResource:
         """https://hl7.org/fhir/R4/http.html#read"""
+        row: PointRow | Row[Any] | None
         if self._point_reader is not None:
             row = self._point_reader.read(res_type, res_id)
         else:

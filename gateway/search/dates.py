@@ -8,6 +8,7 @@ See https://hl7.org/fhir/R4/search.html#date
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -34,6 +35,9 @@ def to_us(dt: datetime) -> int:
     return (dt - _EPOCH) // _US
 
 
+_DAY_US = 86_400_000_000
+
+
 def date_range(text: str) -> tuple[int, int]:
     """The inclusive microsecond range a FHIR date/dateTime/instant string covers at its precision."""
     m = _PATTERN.match(text.strip())
@@ -41,17 +45,18 @@ def date_range(text: str) -> tuple[int, int]:
         raise DateFormatError(f"not a FHIR date: {text!r}")
     year, month, day, hour, minute, second, fraction, zone = m.groups()
     try:
+        # Ends are the last day's start plus a day, so 9999 and 9999-12 do not overflow datetime.
         if month is None:
             start = datetime(int(year), 1, 1, tzinfo=UTC)
-            end = datetime(int(year) + 1, 1, 1, tzinfo=UTC)
-            return to_us(start), to_us(end) - 1
+            last = datetime(int(year), 12, 31, tzinfo=UTC)
+            return to_us(start), to_us(last) + _DAY_US - 1
         if day is None:
             start = datetime(int(year), int(month), 1, tzinfo=UTC)
-            end = datetime(int(year) + int(month) // 12, int(month) % 12 + 1, 1, tzinfo=UTC)
-            return to_us(start), to_us(end) - 1
+            last = start.replace(day=calendar.monthrange(int(year), int(month))[1])
+            return to_us(start), to_us(last) + _DAY_US - 1
         if hour is None:
             low = to_us(datetime(int(year), int(month), int(day), tzinfo=UTC))
-            return low, low + 86_400_000_000 - 1
+            return low, low + _DAY_US - 1
         tz = UTC
         if zone and zone != "Z":
             sign = 1 if zone[0] == "+" else -1

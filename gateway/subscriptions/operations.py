@@ -18,7 +18,7 @@ from starlette.responses import Response
 from gateway.delivery.jobs import fhir_base, view_of
 from gateway.delivery.outbox import pending_by
 from gateway.operations.parameters import read_parameters
-from gateway.operations.registry import OperationCall, operation
+from gateway.operations.registry import OperationCall, load_definition, operation
 from gateway.outcomes import bad_request, not_found
 from gateway.responses import FhirResponse
 from gateway.security import audit, authorized
@@ -27,32 +27,8 @@ from gateway.subscriptions.config import CONTENTS
 from gateway.subscriptions.notifications import StoredEvent, notification_bundle, status_parameters
 from gateway.subscriptions.tables import subscription_events, subscription_state
 
-BACKPORT_OP = "http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition"
-
-STATUS_DEFINITION: dict[str, Any] = {
-    "resourceType": "OperationDefinition", "id": "backport-subscription-status",
-    "url": f"{BACKPORT_OP}/backport-subscription-status", "name": "SubscriptionStatus", "status": "active",
-    "kind": "operation", "code": "status", "resource": ["Subscription"], "system": False, "type": True,
-    "instance": True,
-    "parameter": [
-        {"name": "id", "use": "in", "min": 0, "max": "*", "type": "id"},
-        {"name": "status", "use": "in", "min": 0, "max": "*", "type": "code"},
-        {"name": "return", "use": "out", "min": 1, "max": "1", "type": "Bundle"},
-    ],
-}
-
-EVENTS_DEFINITION: dict[str, Any] = {
-    "resourceType": "OperationDefinition", "id": "backport-subscription-events",
-    "url": f"{BACKPORT_OP}/backport-subscription-events", "name": "SubscriptionEvents", "status": "active",
-    "kind": "operation", "code": "events", "resource": ["Subscription"], "system": False, "type": False,
-    "instance": True,
-    "parameter": [
-        {"name": "eventsSinceNumber", "use": "in", "min": 0, "max": "1", "type": "string"},
-        {"name": "eventsUntilNumber", "use": "in", "min": 0, "max": "1", "type": "string"},
-        {"name": "content", "use": "in", "min": 0, "max": "1", "type": "code"},
-        {"name": "return", "use": "out", "min": 1, "max": "1", "type": "Bundle"},
-    ],
-}
+STATUS_DEFINITION = load_definition("backport-subscription-status")
+EVENTS_DEFINITION = load_definition("backport-subscription-events")
 
 st = subscription_state.c
 ev = subscription_events.c

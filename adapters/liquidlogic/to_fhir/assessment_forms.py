@@ -11,7 +11,7 @@ from adapters.base import FhirJson
 from adapters.liquidlogic import codesystems, ids
 from adapters.liquidlogic.forms import Form
 from adapters.liquidlogic.to_fhir import form_common
-from adapters.liquidlogic.to_fhir.datatypes import patient_ref, ref
+from adapters.liquidlogic.to_fhir.datatypes import observation, ref
 from adapters.liquidlogic.to_fhir.events import eligibility_condition, encounter_id
 
 UNABLE_REASONS = ("needs-assistance", "pain-distress-anxiety", "endangers-health-safety", "takes-significantly-longer")
@@ -28,21 +28,16 @@ def outcome_observations(form: Form) -> list[FhirJson]:
     for code in codesystems.get("care-act-outcome").displays:
         answer = answers[code]
         can = answer["can_achieve"]
-        obs: FhirJson = {
-            "resourceType": "Observation",
-            "id": outcome_observation_id(form.event_reference, code),
-            "status": "final",
-            "category": [codesystems.concept("social-care-record", "care-act-outcome")],
-            "code": codesystems.concept("care-act-outcome", code),
-            "subject": patient_ref(form.la_person_id),
-            "encounter": ref("Encounter", encounter_id(form.event_reference)),
-            "effectiveDateTime": form.completed_at,
-            "performer": [form_common.practitioner_ref(form)],
-            "valueCodeableConcept": codesystems.concept(
-                "care-act-achievement", "can-achieve" if can else "cannot-achieve"
-            ),
-            "derivedFrom": [ref("QuestionnaireResponse", ids.resource_id("form", form.form_id))],
-        }
+        obs = observation(
+            outcome_observation_id(form.event_reference, code),
+            codesystems.concept("social-care-record", "care-act-outcome"),
+            codesystems.concept("care-act-outcome", code),
+            form.la_person_id, form.completed_at, encounter_id(form.event_reference),
+            performer=[form_common.practitioner_ref(form)],
+            valueCodeableConcept=codesystems.concept("care-act-achievement",
+                                                     "can-achieve" if can else "cannot-achieve"),
+            derivedFrom=[ref("QuestionnaireResponse", ids.resource_id("form", form.form_id))],
+        )
         if not can:
             reasons = set(answer["unable_reasons"])
             obs["component"] = [

@@ -49,6 +49,19 @@ def patient_ref(la_person_id: str) -> FhirJson:
     return ref("Patient", ids.resource_id("person", la_person_id))
 
 
+def observation(resource_id: str, category: FhirJson, code: FhirJson, la_person_id: str, when: str,
+                encounter_id: str | None = None, **rest: Any) -> FhirJson:
+    """A final Observation about the person, its keys in the one order every Liquidlogic
+    Observation is written in (the stored JSON, and so a re-import's content hash, stay put)."""
+    out: FhirJson = {"resourceType": "Observation", "id": resource_id, "status": "final", "category": [category],
+                     "code": code, "subject": patient_ref(la_person_id)}
+    if encounter_id is not None:
+        out["encounter"] = ref("Encounter", encounter_id)
+    out["effectiveDateTime"] = when
+    out.update(rest)
+    return out
+
+
 def period(start: date | None, end: date | None) -> FhirJson:
     out: FhirJson = {}
     if start is not None:

@@ -6,13 +6,12 @@ from __future__ import annotations
 from adapters.base import FhirJson
 from adapters.liquidlogic import codesystems, ids
 from adapters.liquidlogic.parse import CldEvent, CldRow
-from adapters.liquidlogic.to_fhir.datatypes import Coder, ext, patient_ref, period, ref
+from adapters.liquidlogic.to_fhir.datatypes import Coder, ext, observation, patient_ref, period, ref
 from adapters.liquidlogic.to_fhir.episode import episode_ref
 
 UKCORE_ENCOUNTER = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Encounter"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-_ELIGIBILITY_BY_FLAG = {"yes": "eligible", "no": "not-eligible", "unknown": "not-determined"}
 
 
 def _outcome_extension(event: CldEvent, coder: Coder) -> list[FhirJson]:
@@ -104,7 +103,7 @@ def eligibility_from_row(row: CldRow, event: CldEvent, coder: Coder) -> FhirJson
     if event.event_type != "assessment" or not event.eligible_needs:
         return None
     flag = coder.concept("liquidlogic-flag", "Eligible_Needs_Identified", event.eligible_needs)
-    decision = _ELIGIBILITY_BY_FLAG[flag["coding"][0]["code"]]
+    decision = coder.maps["liquidlogic-eligibility-by-flag"].lookup(flag["coding"][0]["code"]).code
     return eligibility_condition(
         event.reference,
         row.person.la_person_id,
@@ -147,16 +146,10 @@ def review_outcomes(row: CldRow, event: CldEvent, coder: Coder) -> FhirJson | No
     """Whether the support plan's outcomes were met, as a searchable Observation of the review."""
     if event.event_type != "review" or not event.review_outcomes:
         return None
-    return {
-        "resourceType": "Observation",
-        "id": ids.resource_id("event", event.reference, "review-outcomes-achieved"),
-        "status": "final",
-        "category": [codesystems.concept("social-care-record", "review-outcomes-achieved")],
-        "code": codesystems.concept("social-care-record", "review-outcomes-achieved"),
-        "subject": patient_ref(row.person.la_person_id),
-        "encounter": ref("Encounter", encounter_id(event.reference)),
-        "effectiveDateTime": (event.end or event.start).isoformat(),
-        "valueCodeableConcept": coder.concept(
-            "liquidlogic-review-outcome", "Review_Outcomes_Achieved", event.review_outcomes
-        ),
-    }
+    kind = codesystems.concept("social-care-record", "review-outcomes-achieved")
+    return observation(
+        ids.resource_id("event", event.reference, "review-outcomes-achieved"), kind, kind, row.person.la_person_id,
+        (event.end or event.start).isoformat(), encounter_id(event.reference),
+        valueCodeableConcept=coder.concept("liquidlogic-review-outcome", "Review_Outcomes_Achieved",
+                                           event.review_outcomes),
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.base import FhirJson
+from adapters.codemaps import default_maps
 from adapters.liquidlogic import codesystems, ids
 from adapters.liquidlogic.forms import Form
 from adapters.liquidlogic.to_fhir.datatypes import ext, patient_ref, ref
@@ -16,11 +17,6 @@ _QUESTIONNAIRE = {
     "CareActAssessment": "liquidlogic-care-act-assessment",
     "SupportPlan": "liquidlogic-support-plan",
     "Review": "liquidlogic-review",
-}
-_CATEGORY = {
-    "CareActAssessment": "care-act-assessment-form",
-    "SupportPlan": "support-plan-form",
-    "Review": "review-form",
 }
 
 
@@ -48,12 +44,17 @@ def practitioner(form: Form) -> FhirJson:
     }
 
 
+def _category(form_type: str) -> FhirJson:
+    code = default_maps()["liquidlogic-form-category"].lookup(form_type).code
+    return codesystems.coding("social-care-record", code)
+
+
 def questionnaire_response(form: Form, items: list[FhirJson], encounter_id: str | None) -> FhirJson:
     """The form's answers as a completed QuestionnaireResponse (the form id is its identifier)."""
     resource: FhirJson = {
         "resourceType": "QuestionnaireResponse",
         "id": ids.resource_id("form", form.form_id),
-        "meta": {"profile": [UKCORE_QR], "tag": [codesystems.coding("social-care-record", _CATEGORY[form.form_type])]},
+        "meta": {"profile": [UKCORE_QR], "tag": [_category(form.form_type)]},
         "extension": [
             ext("social-care-event-reference", valueIdentifier=ids.identifier("event", form.event_reference))
         ],

@@ -11,7 +11,7 @@ from adapters import nhs_number
 from adapters.base import FhirJson
 from adapters.liquidlogic import codesystems, ids
 from adapters.liquidlogic.parse import CldPerson, CldRow
-from adapters.liquidlogic.to_fhir.datatypes import Coder, patient_ref, ref
+from adapters.liquidlogic.to_fhir.datatypes import Coder, observation, patient_ref, ref
 from adapters.uris import ODS_ORGANISATION
 
 ETHNIC_CATEGORY_EXTENSION = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"
@@ -99,16 +99,9 @@ def person_details(row: CldRow, coder: Coder) -> FhirJson:
             components.append(
                 {"code": codesystems.concept("social-care-record", field_code), "valueCodeableConcept": value}
             )
-    return {
-        "resourceType": "Observation",
-        "id": ids.resource_id("person", person.la_person_id, "details"),
-        "status": "final",
-        "category": [codesystems.concept("social-care-record", "person-details")],
-        "code": codesystems.concept("social-care-record", "person-details"),
-        "subject": patient_ref(person.la_person_id),
-        "effectiveDateTime": row.period_end.isoformat(),
-        "component": components,
-    }
+    kind = codesystems.concept("social-care-record", "person-details")
+    return observation(ids.resource_id("person", person.la_person_id, "details"), kind, kind, person.la_person_id,
+                       row.period_end.isoformat(), component=components)
 
 
 def primary_support_reason(person: CldPerson, coder: Coder) -> FhirJson | None:

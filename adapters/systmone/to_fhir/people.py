@@ -17,7 +17,6 @@ from adapters.systmone.lookups import Lookups
 from adapters.systmone.to_fhir.datatypes import (
     FhirJson,
     address,
-    coding,
     compact,
     concept,
     patient_ref,
@@ -25,44 +24,26 @@ from adapters.systmone.to_fhir.datatypes import (
     phone,
 )
 from adapters.systmone.values import Row, date_only, date_time, flag, required, required_int, text
-from adapters.uris import code_system, identifier_system
+from adapters.uris import identifier_system
 
 UK_CORE_PATIENT = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"
 VERIFICATION_EXTENSION = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"
-VERIFICATION_SYSTEM = "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland"
-_VERIFICATION_DISPLAY = {
-    "01": "Number present and verified",
-    "02": "Number present but not traced",
-    "03": "Trace required",
-}
 INVALID_NHS_NUMBER_SYSTEM = identifier_system("systmone", "SRPatient/NHSNumber-failed-check")
-RELATIONSHIP_FLAGS = code_system("systmone-relationship-flag")
-_GENDER = {"M": "male", "F": "female", "I": "other", "U": "unknown"}
-_FLAG_COLUMNS = (
-    ("NextOfKin", "next-of-kin", "Next of kin"),
-    ("CaresForPatient", "carer", "Cares for the patient"),
-    ("PrincipalCarerForPatient", "principal-carer", "Principal carer"),
-    ("KeyHolder", "key-holder", "Key holder"),
-    ("PersonalGuardianOrProxy", "guardian-or-proxy", "Personal guardian or proxy"),
-    ("HasParentalResponsibility", "parental-responsibility", "Has parental responsibility"),
-    ("FinancialRepresentative", "financial-representative", "Financial representative"),
-    ("Advocate", "advocate", "Advocate"),
-    ("MainVisitor", "main-visitor", "Main visitor"),
-)
 
 
-def _nhs_identifier(raw: str | None, spine_matched: bool | None) -> tuple[list[FhirJson], list[str]]:
+def _nhs_identifier(raw: str | None, spine_matched: bool | None,
+                    lookups: Lookups) -> tuple[list[FhirJson], list[str]]:
     """The NHS number identifier with its verification status ON the identifier (UK Core).
     A missing or failing number still imports: the identifier keeps no value, status 03."""
-    def status(code: str) -> list[FhirJson]:
-        return [{"url": VERIFICATION_EXTENSION, "valueCodeableConcept": concept(
-            [coding(VERIFICATION_SYSTEM, code, _VERIFICATION_DISPLAY[code])])}]
+    def status(state: str) -> list[FhirJson]:
+        target = lookups.maps["systmone-nhs-number-verification"].lookup(state)
+        return [{"url": VERIFICATION_EXTENSION, "valueCodeableConcept": concept([target.coding()])}]
 
     number = nhs_number.normalise(raw)
     if number and nhs_number.is_valid(number):
-        code = "01" if spine_matched else "02"
-        return [{"extension": status(code), "system": nhs_number.NHS_NUMBER_SYSTEM, "value": number}], []
-    flagged = {"extension": status("03"), "system": nhs_number.NHS_NUMBER_SYSTEM}
+        state = "spine-matched" if spine_matched else "not-spine-matched"
+        return [{"extension": status(state), "system": nhs_number.NHS_NUMBER_SYSTEM, "value": number}], []
+    flagged = {"extension": status("missing-or-invalid"), "system": nhs_number.NHS_NUMBER_SYSTEM}
     if not number:
         return [flagged], ["NHSNumber is empty: imported without one, flagged 03 Trace required"]
     kept = {"use": "old", "system": INVALID_NHS_NUMBER_SYSTEM, "value": raw.strip() if raw else number}
@@ -74,9 +55,10 @@ def _nhs_identifier(raw: str | None, spine_matched: bool | None) -> tuple[list[F
 def patient(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
     key = required_int(row, "RowIdentifier")
     gender_code = required(row, "Gender").upper()
-    if gender_code not in _GENDER:
+    gender = lookups.extra("systmone-gender", gender_code)
+    if gender is None:
         raise MappingError(f"Gender {gender_code!r} is not one of M, F, I, U", BAD_GENDER)
-    nhs, warnings = _nhs_identifier(text(row, "NHSNumber"), flag(row, "SpineMatched"))
+    nhs, warnings = _nhs_identifier(text(row, "NHSNumber"), flag(row, "SpineMatched"), lookups)
     given = [n for n in (text(row, "FirstName"), *(text(row, "MiddleNames") or "").split()) if n]
     names: list[FhirJson] = [compact({"use": "official", "family": required(row, "Surname"), "given": given,
                                       "prefix": [t] if (t := text(row, "Title")) else None})]
@@ -91,7 +73,7 @@ def patient(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
         "identifier": [ids.identifier("SRPatient", key), *nhs],
         "name": names,
         "telecom": [{"id": "SRPatient-email", "system": "email", "value": email}] if email else None,
-        "gender": _GENDER[gender_code],
+        "gender": gender.code,
         "birthDate": date_only(row, "DateBirth"),
         "deceasedDateTime": date_time(row, "DateDeath"),
         "managingOrganization": _org(row, "IDOrganisationVisibleTo"),
@@ -140,7 +122,8 @@ def relationship(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
     kind = lookups.coded(row, "RelationshipType") or ""
     role = lookups.translate("systmone-relationship-type", kind, "RelationshipType")
     codes = [concept([role.coding()], kind)]
-    flags = [coding(RELATIONSHIP_FLAGS, code, display) for column, code, display in _FLAG_COLUMNS if flag(row, column)]
+    flags = [target.coding() for column, target in lookups.maps["systmone-relationship-flag-column"].entries.items()
+             if flag(row, column)]
     if flags:
         codes.append(concept(flags))
     sex = (text(row, "RelationshipWithSex") or "").upper()
@@ -167,7 +150,7 @@ def relationship(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
         "relationship": codes,
         "name": [{"text": name}] if name else None,
         "telecom": telecom,
-        "gender": _GENDER.get(sex),
+        "gender": gender.code if (gender := lookups.extra("systmone-gender", sex)) else None,
         "birthDate": date_only(row, "RelationshipWithDateOfBirth"),
         "address": [home] if home else None,
         "period": period(date_time(row, "DateEvent"), ended),

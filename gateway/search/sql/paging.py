@@ -9,13 +9,13 @@ See https://hl7.org/fhir/R4/http.html#paging
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
+from gateway import cursor as cursors
 from gateway.outcomes import bad_request
 from gateway.search.request import SearchRequest, SortKey
 from gateway.storage.index_tables import INDEX_TABLES
@@ -56,22 +56,15 @@ def query_hash(req: SearchRequest) -> str:
 
 
 def encode_cursor(req: SearchRequest, values: list[Any]) -> str:
-    payload = json.dumps({"q": query_hash(req), "k": values}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return cursors.encode_cursor(values, query_hash(req))
 
 
 def decode_cursor(req: SearchRequest, cursor: str, width: int) -> list[Any]:
     """The sort values of the last row served; a cursor from another query is a 400."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        values = data["k"]
-        ok = data["q"] == query_hash(req) and isinstance(values, list) and len(values) == width
-    except (ValueError, KeyError, TypeError):
-        ok = False
-    if not ok:
-        raise bad_request("The paging cursor is invalid or belongs to a different search", ["_cursor"])
-    return values  # type: ignore[no-any-return]
+        return cursors.decode_cursor(cursor, query_hash(req), width)
+    except cursors.InvalidCursor:
+        raise bad_request("The paging cursor is invalid or belongs to a different search", ["_cursor"]) from None
 
 
 def after(columns: list[tuple[Any, bool, bool]], values: list[Any]) -> ColumnElement[bool]:
