@@ -196,8 +196,8 @@ def test_descriptive_values_that_do_not_resolve_keep_the_fact(tmp_path: Path) ->
     addresses = [r.merges[0].element for r in records if r.ref.file.startswith("SRPatientAddress")]  # type: ignore
     assert [a and a.get("use") for a in addresses] == ["home", None, None, "home"]
     assert all(a and a["line"] == ["Mill Lane"] for a in addresses)
-    coded = {(r.ref.file, r.ref.key): [(w.code, w.column, w.value) for w in r.warnings]  # type: ignore[attr-defined]
-             for r in records}
+    coded = {(r.ref.file, r.ref.key): [(w.code, w.column, w.value) for w in r.warnings if isinstance(w, RowWarning)]
+             for r in records if isinstance(r, Converted)}
     assert coded == {
         ("SRPatientAddressHistory.csv", "1"): [],
         ("SRPatientAddressHistory.csv", "2"): [("S1-301", "AddressType", "719")],

@@ -114,7 +114,7 @@ def test_delta_is_marked_and_applies(extract: Path, tmp_path: Path) -> None:
     # Read alone (nothing kept from the bulk), its coded values cannot resolve: warnings, no rejections.
     alone = read_all(delta)
     assert not [r for r in alone if isinstance(r, Rejected)]
-    assert {w.code for r in alone if isinstance(r, Converted) for w in r.warnings  # type: ignore[attr-defined]
+    assert {w.code for r in alone if isinstance(r, Converted) for w in r.warnings
             if isinstance(w, RowWarning)} >= {"S1-304"}
     # With the bulk's reference rows (as the gateway keeps them), they resolve.
     records = read_all(delta, list(SystmOneAdapter().reference_rows(extract)))
