@@ -172,6 +172,7 @@ class UsesReferenceData(Protocol):
     """An adapter whose exports carry reference tables that later exports may leave out."""
 
     source: str
+    reference: list[ReferenceRow]  # the kept rows this adapter was given (`with_reference`), else empty
 
     def reference_rows(self, path: Path) -> Iterator[ReferenceRow]:
         """The reference rows the export at `path` carries (rows that cannot be read are left out:

@@ -42,13 +42,13 @@ class SystmOneAdapter:
 
     def __init__(self, maps: CodeMaps | None = None, reference: list[ReferenceRow] | None = None) -> None:
         self._maps = maps
-        self._reference = reference or []
+        self.reference = reference or []
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
         """Stream the extract at `path`. See `adapters.base.Adapter.read`."""
         path = Path(path)
         lookups = Lookups(maps=self._maps or default_maps())
-        for kept in self._reference:  # from earlier extracts; this extract's own rows, read first, win
+        for kept in self.reference:  # from earlier extracts; this extract's own rows, read first, win
             try:
                 _remember(kept.table, kept.fields, lookups)
             except AdapterError:
