@@ -184,6 +184,8 @@ def _convert(table: Table, converter: Converter, values: Row, lookups: Lookups, 
             return Rejected(ref, UNEXPECTED, f"the adapter failed on this row ({type(exc).__name__}: {exc}); "
                                              "please report it with the file and line")
     notes = lookups.notes
+    if not (blanked or notes.warnings or notes.raw):
+        return record  # the usual row: everything resolved
     left_out = [RowWarning(f"{exc.reason}: left out, the value is kept as received", BAD_DESCRIPTIVE_VALUE, column, raw)
                 for column, (raw, exc) in blanked.items()]
     kept = keep_raw(record, table.name, {**notes.raw, **{column: raw for column, (raw, _) in blanked.items()}})
