@@ -277,6 +277,7 @@ def demo(
     from gateway.app import build_repository
     from gateway.assessments.load import load_forms
     from gateway.imports.pipeline import ImportRunner
+    from gateway.imports.report import code_counts
     from gateway.samples import write_samples
 
     db_upgrade()
@@ -292,7 +293,10 @@ def demo(
             continue
         summary = runner.run(get_adapter(source), folder)
         counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items() if v)
-        console.print(f"[green]imported {source}[/green]: {summary.rows} rows ({counts})")
+        with repo.reading() as conn:
+            warned = code_counts(conn, summary.run_id)["warnings"]
+        console.print(f"[green]imported {source}[/green]: {summary.rows} rows ({counts}); {warned} warning(s) on "
+                      f"rows kept (gateway import-report {summary.run_id})")
     repo.db.dispose()
     from gateway.auth.tokens import mint_token
 
