@@ -60,6 +60,10 @@ class Lookups:
         self.notes.warnings.append(RowWarning(message, code, column, raw))
         self.notes.raw[column] = raw
 
+    def keep_raw(self, column: str, raw: str) -> None:
+        """Keep a value the converter could not place in FHIR on the resource, as received."""
+        self.notes.raw[column] = raw
+
     def coded(self, row: Row, column: str) -> str | None:
         """The text of a coded-list column (through SRMapping or SRConfiguredListOption, as
         `schema.Table.coded` says), or None when empty or when it does not resolve."""

@@ -106,6 +106,7 @@ def code(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
         if raw and comparator is None and raw != "=":
             warnings.append(RowWarning(f"NumericComparator {raw!r} has no FHIR equivalent: value kept without it",
                                        COMPARATOR_DROPPED, "NumericComparator", raw))
+            lookups.keep_raw("NumericComparator", raw)
         measured = quantity(value, text(row, "NumericUnit"), comparator)
     done_by = role_ref(row, "IDDoneBy")
     resource = compact({

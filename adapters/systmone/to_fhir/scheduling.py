@@ -125,7 +125,7 @@ def visit(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
 def referral_out(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
     key = required_int(row, "RowIdentifier")
     urgency = lookups.coded(row, "Urgency")
-    priority = lookups.extra("systmone-referral-urgency", urgency) if urgency else None
+    priority = lookups.translate("systmone-referral-urgency", urgency, "Urgency") if urgency else None
     kind = lookups.coded(row, "TypeOfReferral")
     diagnosis = text(row, "PrimaryDiagnosis")
     reason_codes = [clinical_codes(lookups, diagnosis, None, text(row, "SNOMEDPrimaryDiagnosis"))] if diagnosis else []
