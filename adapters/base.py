@@ -23,6 +23,24 @@ def positional_reduce(self: Any) -> tuple[Any, tuple[Any, ...]]:
     return type(self), tuple(getattr(self, name) for name in self.__slots__)
 
 
+class RowWarning(str):
+    """A warning kept on a row that was still used: the message (it *is* the string, so reports and
+    code that treat warnings as text keep working) plus a stable `code` reports count and filter by,
+    and the `column` and raw `value` at fault when there is one."""
+
+    code: str
+    column: str | None
+    value: str | None
+
+    def __new__(cls, message: str, code: str, column: str | None = None, value: str | None = None) -> RowWarning:
+        self = super().__new__(cls, message)
+        self.code, self.column, self.value = code, column, value
+        return self
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return RowWarning, (str(self), self.code, self.column, self.value)
+
+
 class CodedError(Exception):
     """A source problem with a stable `code` (import reports are filtered by it) and a `reason`, a
     sentence a person understands. Each adapter's errors derive from it with their own codes."""
@@ -74,7 +92,8 @@ class Converted:
     `merges` are element-level upserts into resources other rows own.
     `preserve` names top-level list paths that the pipeline carries over from the stored version
     of each resource in `resources` (elements that `merges` put there), per resource type.
-    `warnings` are kept in the row report without rejecting the row.
+    `warnings` are kept in the row report without rejecting the row; a `RowWarning` carries its
+    own code, column and value (a plain string is counted under a generic code).
     """
 
     __reduce__ = positional_reduce
@@ -120,6 +139,20 @@ class FileNotice:
 SourceRecord = Converted | Rejected | FileNotice
 
 
+@dataclass(frozen=True, slots=True)
+class ReferenceRow:
+    """One row of a source's reference table (a code list: SystmOne's SRMapping...). The gateway
+    keeps these between imports, so a later export that does not repeat them still resolves codes
+    through them; a row received later replaces the one with the same `table` and `key`."""
+
+    __reduce__ = positional_reduce
+
+    table: str
+    key: str
+    fields: dict[str, str]
+    removed: bool = False
+
+
 @runtime_checkable
 class Adapter(Protocol):
     """A source system's adapter. `read` streams records row by row: memory must stay flat
@@ -131,4 +164,22 @@ class Adapter(Protocol):
         """Parse every file of the export at `path` (a folder or a .zip) and yield one record
         per data row, plus file notices. Must never raise on bad content: bad rows and files
         become `Rejected` records."""
+        ...
+
+
+@runtime_checkable
+class UsesReferenceData(Protocol):
+    """An adapter whose exports carry reference tables that later exports may leave out."""
+
+    source: str
+    reference: list[ReferenceRow]  # the kept rows this adapter was given (`with_reference`), else empty
+
+    def reference_rows(self, path: Path) -> Iterator[ReferenceRow]:
+        """The reference rows the export at `path` carries (rows that cannot be read are left out:
+        `read` reports them)."""
+        ...
+
+    def with_reference(self, rows: list[ReferenceRow]) -> Adapter:
+        """The same adapter, resolving codes through `rows` (kept from earlier exports) as well as
+        through the reference tables of the export it reads, which win."""
         ...

@@ -114,14 +114,15 @@ def import_(
     source: str = typer.Argument(..., help="systmone | liquidlogic | omaha"),
     path: Path = typer.Argument(..., help="An export folder or .zip (omaha: a folder of assessment forms)"),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any row is rejected"),
-    show_rejected: int = typer.Option(20, help="How many rejected rows to list"),
+    show_rejected: int = typer.Option(20, help="How many rejected rows (and warnings) to list"),
 ) -> None:
-    """Import a source export; prints the run's reconciliation (counts add up to rows read)."""
+    """Import a source export; prints the run's reconciliation (counts add up to rows read), the
+    first rejected rows and warnings; `gateway import-report RUN_ID` prints them all."""
     from adapters.registry import UnknownSource, get_adapter, sources
     from gateway.app import build_repository
     from gateway.imports.console import ProgressDisplay, summary_tables
     from gateway.imports.pipeline import ImportRunner
-    from gateway.imports.report import run_rows
+    from gateway.imports.report import code_counts, run_rows, run_warnings
     from gateway.storage.migrate import DatabaseBehind
 
     if not path.exists():
@@ -147,13 +148,50 @@ def import_(
         _fail(f"import failed: {type(exc).__name__}: {exc}")
     with repo.reading() as conn:
         rejected, _ = run_rows(conn, summary.run_id, "rejected", limit=show_rejected)
-    for table in summary_tables(summary, rejected):
+        warned, _ = run_warnings(conn, summary.run_id, limit=show_rejected)
+        codes = code_counts(conn, summary.run_id)
+    for table in summary_tables(summary, rejected, warned, codes):
         out.print(table)
+    if rejected or warned:
+        out.print(f"Every rejected row and warning: gateway import-report {summary.run_id}")
     repo.db.dispose()
     if summary.status != "completed":
         _fail(f"import {summary.status}: {summary.error}")
     if strict and summary.counts.get("rejected", 0):
         raise typer.Exit(1)
+
+
+@app.command("import-report")
+def import_report(
+    run_id: str = typer.Argument(..., help="The import run's id (printed by `gateway import`)"),
+    code: str | None = typer.Option(None, "--code", help="Only this reject or warning code, e.g. S1-301"),
+    only: str | None = typer.Option(None, "--only", help="rejected | warnings"),
+) -> None:
+    """Print every rejected row and every warning of an import run, tab-separated, with counts per code."""
+    from gateway.app import build_repository
+    from gateway.imports.console import report_lines
+    from gateway.imports.report import run_summary
+    from gateway.outcomes import FhirError
+    from gateway.storage.migrate import DatabaseBehind
+
+    if only not in (None, "rejected", "warnings"):
+        _fail("--only is rejected or warnings", 2)
+    try:
+        repo = build_repository(get_settings())
+    except DatabaseBehind as exc:
+        _fail(str(exc))
+    with repo.reading() as conn:
+        try:
+            run = run_summary(conn, run_id)
+        except FhirError:
+            _fail(f"no import run {run_id}")
+        counts = ", ".join(f"{k} {v}" for k, v in run["counts"].items() if v)
+        sys.stderr.write(f"run {run_id} ({run['source']}, {run['status']}): {run['rows']} rows ({counts}); "
+                         f"rejected by code {run['rejected_by_code']}; {run['warnings']} warning(s) by code "
+                         f"{run['warnings_by_code']}\n")
+        for line in report_lines(conn, run_id, code, only):
+            sys.stdout.write(line + "\n")
+    repo.db.dispose()
 
 
 def _import_forms(folder: Path, strict: bool, show_rejected: int) -> None:

@@ -37,6 +37,7 @@ def import_samples(repo: SqlRepository, settings: Settings, exports: dict[str, P
     from adapters.registry import get_adapter
     from gateway.assessments.load import load_forms
     from gateway.imports.pipeline import ImportRunner
+    from gateway.imports.report import code_counts
 
     runner = ImportRunner.from_settings(repo, settings, user)
     for source, folder in exports.items():
@@ -45,4 +46,7 @@ def import_samples(repo: SqlRepository, settings: Settings, exports: dict[str, P
             continue
         summary = runner.run(get_adapter(source), folder)
         counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items() if v)
-        yield source, f"{summary.rows} rows ({counts})"
+        with repo.reading() as conn:
+            warned = code_counts(conn, summary.run_id)["warnings"]
+        yield source, (f"{summary.rows} rows ({counts}); {warned} warning(s) on rows kept "
+                       f"(gateway import-report {summary.run_id})")

@@ -3,7 +3,9 @@
 Codes are part of the import report and stay fixed: S1-1xx are parse errors (the bytes or the
 values are not what the SR format promises), S1-2xx mapping errors (the values parse but do not
 fit FHIR or the lookups). Adapters raise these internally; `adapter.py` turns them into
-`Rejected` records so a bad row never stops an import.
+`Rejected` records so a bad row never stops an import, unless the column at fault is descriptive
+(`schema.Table.essential`): then the row is kept without that element and the run counts an
+S1-3xx warning instead.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ class AdapterError(CodedError):
     """A SystmOne row or file problem with a stable code and a sentence a person understands."""
 
     code = "S1-100"
+
+    def __init__(self, reason: str, code: str | None = None, column: str | None = None) -> None:
+        super().__init__(reason, code)
+        self.column = column  # the SR column at fault, when one is
 
 
 # Parse errors: the content is not well-formed SR data.
@@ -46,3 +52,17 @@ UNMAPPED_TEXT = "S1-202"  # SRMapping text with no entry in the code map that FH
 BAD_GENDER = "S1-203"  # Gender outside M/F/I/U
 UNUSABLE_DELETE = "S1-204"  # a delete marker that lacks the key the delete needs
 UNEXPECTED = "S1-299"  # a bug in a converter: reported on the row instead of stopping the import
+
+
+# Warnings: the row is kept (without the element the value would have made) and the run counts them.
+UNRESOLVED_ID = "S1-301"  # a coded-list ID its list (SRMapping or SRConfiguredListOption) does not define
+UNMAPPED_TEXT_KEPT = "S1-302"  # a coded text with no entry in the code map FHIR needs
+TEXT_FOR_ID = "S1-303"  # a text where the SR format puts an ID; used as the value's text
+NO_REFERENCE_DATA = "S1-304"  # the list a coded column resolves through has never been received
+BAD_DESCRIPTIVE_VALUE = "S1-305"  # a descriptive date, flag or number that does not parse: left out
+NHS_NUMBER_MISSING = "S1-310"  # imported without an NHS number, flagged 03 Trace required
+NHS_NUMBER_INVALID = "S1-311"  # fails Modulus 11: kept under its own identifier system, flagged 03
+TEST_PATIENT = "S1-312"  # TestPatient TRUE in a live extract
+CLASS_ASSUMED = "S1-313"  # no contact method or location that maps to an encounter class: AMB assumed
+COMPARATOR_DROPPED = "S1-314"  # a NumericComparator FHIR has no equivalent for
+STATUS_FROM_DATES = "S1-315"  # an appointment status that did not resolve, read from the row's dates instead

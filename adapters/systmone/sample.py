@@ -3,7 +3,10 @@
 Files are Windows-1252 with CRLF line endings and minimal quoting, like TPP's. A bulk extract
 carries a few deliberate faults so an import report has something to say: a patient with no NHS
 number, one whose number fails the check digit, an exact duplicate SRCode row and an SRCode row
-with an impossible date. Rows are streamed to their files, so 10,000 people need little memory.
+with an impossible date (rejected: the date is essential), and coded values as real extracts
+sometimes carry them (`CODED_FAULTS`: kept with warnings). A delta carries no reference tables:
+its codes resolve through those an earlier extract delivered. Rows are streamed to their files,
+so 10,000 people need little memory.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ HEADERS: dict[str, tuple[str, ...]] = {name: tuple(cols.split()) for name, cols 
     "SRManifest": "FileName IsDelta IsReference DateExtractFrom DateExtractTo",
     "SRMappingGroup": "RowIdentifier Description",
     "SRMapping": "RowIdentifier IdMappingGroup Mapping",
+    "SRConfiguredListOption": "RowIdentifier ConfiguredList ConfiguredListOption CDSCode CAMHSCode MHSDSCode "
+                              "RemovedData",
     "SROrganisation": "RowIdentifier Name ID HouseName HouseNumber NameOfRoad NameOfLocality NameOfTown NameOfCounty "
                       "FullPostCode Telephone SecondaryTelephone Fax MadeObsolete IDTrust IDCcg RemovedData",
     "SRStaffMember": "RowIdentifier StaffName StaffUserName NationalIdType IDNational IDSmartCard Obsolete RemovedData",
@@ -99,8 +104,15 @@ HEADERS: dict[str, tuple[str, ...]] = {name: tuple(cols.split()) for name, cols 
                      "ReReferral Urgency PrimaryDiagnosis SNOMEDPrimaryDiagnosis RecipientID RecipientIDType IDEvent "
                      "IDPatient IDOrganisation IDOrganisationRegisteredAt RemovedData",
 }.items()}
-REFERENCE_TABLES = ("SRMapping", "SRMappingGroup")
+REFERENCE_TABLES = ("SRMapping", "SRMappingGroup", "SRConfiguredListOption")
 BAD_DATE = "31 Feb 2025 10:00:00"
+# (table, nth row of it) -> (column, value): coded values that do not resolve, each kept with a warning.
+CODED_FAULTS: dict[tuple[str, int], tuple[str, str]] = {
+    ("SRPatientAddressHistory", 2): ("AddressType", "719"),  # an ID SRMapping does not define
+    ("SRPatientAddressHistory", 3): ("AddressType", "Home"),  # a text where an ID belongs, which no code map has
+    ("SREvent", 2): ("ContactEventLocation", "88899"),  # an ID SRConfiguredListOption does not define
+    ("SRRepeatTemplate", 1): ("DrugStatus", "0"),  # an ID SRMapping does not define
+}
 
 
 class _Writers:
@@ -155,7 +167,11 @@ def write_extract(people: list[Person], out_dir: Path, seed: int) -> Path:
         _manifest(writers, [t for t in tables if t != "SRManifest"], False,
                   datetime.combine(REFERENCE_DATE, datetime.min.time()).replace(hour=2))
         seen_codes = 0
+        nth: dict[str, int] = {}
         for table, row in _all_rows(people):
+            nth[table] = nth.get(table, 0) + 1
+            if (fault := CODED_FAULTS.get((table, nth[table]))) is not None:
+                row = {**row, fault[0]: fault[1]}
             if table == "SRCode":
                 seen_codes += 1
                 if seen_codes == bad_date:
@@ -174,7 +190,8 @@ def _all_rows(people: list[Person]) -> Iterator[SampleRow]:
 def write_delta(people: list[Person], out_dir: Path, seed: int) -> Path:
     """Write a small delta extract for a bulk extract made from the same people and seed: one
     patient's changed row, a new address, a new observation, a visit whose status moved on, and
-    a `RemovedData` delete of an existing SRCode row. The manifest marks the files IsDelta.
+    a `RemovedData` delete of an existing SRCode row. The manifest marks the files IsDelta. There is
+    no SRMapping: the coded values resolve through the one the bulk extract delivered.
     Two streaming passes over the bulk rows (choose, then fetch) keep memory flat."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -216,8 +233,7 @@ def write_delta(people: list[Person], out_dir: Path, seed: int) -> Path:
         elif table == "SRVisit" and row["RowIdentifier"] == chosen_visit:
             visit = dict(row)
 
-    # SRMapping and SRMappingGroup come with every delivery, delta or not.
-    changes: list[SampleRow] = [(t, r) for t, r in reference_rows() if t in REFERENCE_TABLES]
+    changes: list[SampleRow] = []
     previous = patient["Surname"]
     changes.append(("SRPatient", {**patient, "Surname": f"{previous}-Hale", "PreviousSurname": previous}))
     if address:

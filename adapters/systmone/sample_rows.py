@@ -1,8 +1,10 @@
 """The SR rows a SystmOne extract holds for a list of synthetic people, as one ordered stream.
 
 `sample.py` writes them to CSV; the delta writer walks the same stream to pick rows to change,
-so RowIdentifiers agree between a bulk extract and its delta. Coded-list columns carry SRMapping
-IDs from `MAPPING`, never text.
+so RowIdentifiers agree between a bulk extract and its delta. Coded-list columns carry integer IDs,
+never text: SRMapping IDs from `MAPPING`, and SRConfiguredListOption IDs from `LIST_OPTIONS` for the
+columns real extracts resolve through that table (SREvent locations and methods, referral reasons
+and services offered).
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ _GROUPS: dict[str, tuple[int, tuple[str, ...]]] = {
     "ContactType": (2000, ("Home telephone", "Mobile telephone", "Work telephone", "Email")),
     "RelationshipType": (3000, ("Spouse", "Daughter", "Son", "Neighbour", "Friend", "Niece")),
     "AddressType": (4000, ("Permanent", "Temporary", "Correspondence only")),
-    "ContactEventLocation": (5000, ("Patient's home", "GP surgery", "Clinic")),
-    "ContactMethod": (5100, ("Face to face", "Telephone", "Home visit")),
     "Severity": (6000, ("Minor", "Major")),
     "Urgency": (7000, ("Routine", "Urgent", "Two Week Wait")),
     "TypeOfReferral": (7100, ("Community service", "Social care", "Secondary care")),
@@ -37,6 +37,17 @@ _GROUPS: dict[str, tuple[int, tuple[str, ...]]] = {
 MAPPING: dict[tuple[str, str], int] = {
     (group, label): first + i for group, (first, labels) in _GROUPS.items() for i, label in enumerate(labels)}
 GROUP_IDS = {group: n for n, group in enumerate(_GROUPS, start=1)}
+
+# SRConfiguredListOption: configured list -> (first id, options). Large IDs, as organisations' own
+# configured lists have; they never collide with SRMapping's in this sample (they may in real data).
+_CONFIGURED: dict[str, tuple[int, tuple[str, ...]]] = {
+    "ContactEventLocation": (88810, ("Patient's home", "GP surgery", "Clinic")),
+    "ContactMethod": (88820, ("Face to face", "Telephone", "Home visit")),
+    "ServiceOffered": (88830, tuple(clinical.REFERRAL_SERVICES)),
+    "Reason": (88860, tuple(f"Referred to {service.lower()}" for service in clinical.REFERRAL_SERVICES)),
+}
+LIST_OPTIONS: dict[tuple[str, str], int] = {
+    (group, label): first + i for group, (first, labels) in _CONFIGURED.items() for i, label in enumerate(labels)}
 _VISIT_STATUS = {"Finished": "Completed", "Booked": "Allocated", "No Access Visit": "No Access Visit",
                  "Cancelled by Patient": "Cancelled by Patient", "Did Not Attend": "No Access Visit"}
 
@@ -54,16 +65,23 @@ def code(group: str, label: str) -> str:
     return str(MAPPING[(group, label)])
 
 
+def option(configured_list: str, label: str) -> str:
+    return str(LIST_OPTIONS[(configured_list, label)])
+
+
 def tf(value: bool) -> str:
     return "TRUE" if value else "FALSE"
 
 
 def reference_rows() -> Iterator[SampleRow]:
-    """SRMappingGroup, SRMapping, SROrganisation, SRStaffMember, SRStaffMemberProfile."""
+    """SRMappingGroup, SRMapping, SRConfiguredListOption, SROrganisation, SRStaffMember, SRStaffMemberProfile."""
     for group, number in GROUP_IDS.items():
         yield "SRMappingGroup", {"RowIdentifier": str(number), "Description": group}
     for (group, label), number in MAPPING.items():
         yield "SRMapping", {"RowIdentifier": str(number), "IdMappingGroup": str(GROUP_IDS[group]), "Mapping": label}
+    for (configured, label), number in LIST_OPTIONS.items():
+        yield "SRConfiguredListOption", {"RowIdentifier": str(number), "ConfiguredList": configured,
+                                         "ConfiguredListOption": label, "RemovedData": "0"}
     orgs = [(p.ods_code, p.name, p.road, p.village.name, p.village.town, p.postcode, p.telephone)
             for p in places.PRACTICES]
     orgs.append((places.COMMUNITY_TRUST[0], places.COMMUNITY_TRUST[1], "Hospital Road", "", "Haddingford",
@@ -199,9 +217,9 @@ def _contacts(person: Person, ids: _Counter, events: dict[int, str]) -> Iterator
             events[contact.number] = row["RowIdentifier"]
             home = contact.kind == "home visit"
             location = "Patient's home" if home else "GP surgery"
-            row.update({"ContactEventLocation": code("ContactEventLocation", location),
-                        "ContactMethod": code("ContactMethod", "Telephone" if contact.kind == "telephone"
-                                              else "Home visit" if home else "Face to face"),
+            row.update({"ContactEventLocation": option("ContactEventLocation", location),
+                        "ContactMethod": option("ContactMethod", "Telephone" if contact.kind == "telephone"
+                                                else "Home visit" if home else "Face to face"),
                         "EventIncomplete": "FALSE", "ClinicalEvent": "TRUE",
                         "IDOrganisation": places.COMMUNITY_TRUST[0] if home else person.practice.ods_code})
             yield "SREvent", row
@@ -292,8 +310,9 @@ def _referrals(person: Person, ids: _Counter) -> Iterator[SampleRow]:
         row = _base(person, ids, "SRReferralOut", referral.sent, referral.staff)
         social = referral.service == "Adult social care"
         row.update({"TypeOfReferral": code("TypeOfReferral", "Social care" if social else "Community service"),
-                    "Reason": f"Referred to {referral.service.lower()}", "IDProfileReferrer": _profile(referral.staff),
-                    "ServiceOffered": referral.service, "ReReferral": "FALSE",
+                    "Reason": option("Reason", f"Referred to {referral.service.lower()}"),
+                    "IDProfileReferrer": _profile(referral.staff),
+                    "ServiceOffered": option("ServiceOffered", referral.service), "ReReferral": "FALSE",
                     "Urgency": code("Urgency", referral.urgency.capitalize() if referral.urgency != "two week wait"
                                     else "Two Week Wait"),
                     "PrimaryDiagnosis": reason.ctv3 if reason else "",

@@ -59,7 +59,7 @@ def integer(row: Row, column: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise ParseError(f"{column} {value!r} is not a whole-number ID", BAD_INTEGER) from None
+        raise ParseError(f"{column} {value!r} is not a whole-number ID", BAD_INTEGER, column) from None
 
 
 def required_int(row: Row, column: str) -> int:
@@ -75,9 +75,9 @@ def number(row: Row, column: str) -> float | None:
     try:
         result = float(value)
     except ValueError:
-        raise ParseError(f"{column} {value!r} is not a number", BAD_NUMBER) from None
+        raise ParseError(f"{column} {value!r} is not a number", BAD_NUMBER, column) from None
     if not math.isfinite(result):
-        raise ParseError(f"{column} {value!r} is not a finite number", BAD_NUMBER)
+        raise ParseError(f"{column} {value!r} is not a finite number", BAD_NUMBER, column)
     return result
 
 
@@ -91,7 +91,7 @@ def flag(row: Row, column: str) -> bool | None:
         return True
     if upper in ("FALSE", "0"):
         return False
-    raise ParseError(f"{column} {value!r} is not TRUE or FALSE", BAD_BOOLEAN)
+    raise ParseError(f"{column} {value!r} is not TRUE or FALSE", BAD_BOOLEAN, column)
 
 
 @lru_cache(maxsize=65536)
@@ -121,7 +121,7 @@ def date_time(row: Row, column: str) -> str | None:
         return _parse_date(value)[0]
     except ValueError:
         raise ParseError(
-            f"{column} {value!r} is not a date like '29 Sep 2011 14:53:28'", BAD_DATE) from None
+            f"{column} {value!r} is not a date like '29 Sep 2011 14:53:28'", BAD_DATE, column) from None
 
 
 def date_only(row: Row, column: str) -> str | None:

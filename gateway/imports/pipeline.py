@@ -17,11 +17,13 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, update
 
-from adapters.base import Adapter, Converted, FileNotice, Rejected
+from adapters.base import Adapter, Converted, FileNotice, Rejected, UsesReferenceData
 from adapters.registry import sources
 from gateway.audit.entry import AuditEntry
 from gateway.audit.writer import record_in
 from gateway.imports.batch import ImportValidator, RowOutcome, apply_record, batch_keys
+from gateway.imports.reference import with_kept_reference
+from gateway.imports.row_warnings import record_warnings
 from gateway.imports.tables import import_runs
 from gateway.imports.worker import Hints, Item, prepared_here, prepared_in_worker
 from gateway.repository.bulk import BulkState, flush, load_current
@@ -150,6 +152,7 @@ class ImportRunner:
         files: list[dict[str, Any]] = []
         validator = ImportValidator(self.validate)
         try:
+            adapter = with_kept_reference(self.repo, adapter, path, run_id)
             for batch in _batches(self._items(adapter, path, validator), self.batch_rows, files, progress):
                 self._write_batch(run_id, adapter.source, batch, counts, files, validator)
                 if progress:
@@ -167,7 +170,8 @@ class ImportRunner:
         """Prepared records: from a worker process for big exports of registered sources (parsing
         overlaps writing on two cores), else in this process."""
         if self.worker_min_bytes is not None and adapter.source in sources() and _size(path) >= self.worker_min_bytes:
-            return prepared_in_worker(adapter.source, path, max(1, self.batch_rows // 4), self.validate)
+            reference = adapter.reference if isinstance(adapter, UsesReferenceData) else None
+            return prepared_in_worker(adapter.source, path, max(1, self.batch_rows // 4), self.validate, reference)
         return prepared_here(adapter.read(path), validator)
 
     def _write_batch(self, run_id: str, source: str, batch: list[tuple[Converted | Rejected, Hints | None]],
@@ -189,6 +193,7 @@ class ImportRunner:
                 f"INSERT INTO import_rows ({', '.join(_ROW_COLUMNS)}) VALUES ({', '.join([mark] * len(_ROW_COLUMNS))})",
                 [_row_values(run_id, o) for o in outcomes],  # type: ignore[arg-type]
             )
+            record_warnings(conn, run_id, outcomes)
             counts.update(o.outcome for o in outcomes)
             conn.execute(update(import_runs).where(import_runs.c.run_id == run_id).values(
                 counts=json.dumps(dict(counts)), files=json.dumps(files), heartbeat=now_us()))

@@ -2,6 +2,8 @@
 
 `POST /api/imports/{source}` takes the export as a zip (body `application/zip`) and answers
 202 with the run's URL; the run proceeds in the background through the same pipeline as the CLI.
+`GET /api/imports/{run}/rows` pages through every row (rejected first), filtered by `outcome`,
+`code` (a reject or warning code) or `warned=true`, with the run's counts per outcome and code.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -74,20 +77,32 @@ async def status(run_id: str, request: Request, who: Caller = Depends(caller)) -
 @router.get("/{run_id}/rows", include_in_schema=False)
 async def rows(run_id: str, request: Request, who: Caller = Depends(caller)) -> JSONResponse:
     authorized(who, "read", "*")
-    outcome = request.query_params.get("outcome")
-    cursor = request.query_params.get("_cursor")
+    params = request.query_params
+    outcome, code, warned = params.get("outcome"), params.get("code"), params.get("warned")
+    cursor = params.get("_cursor")
     if cursor is not None and not cursor.isdigit():
         raise bad_request("_cursor is not valid", ["_cursor"])
-    limit = min(int(request.query_params.get("_count", "100") or 100), 1000)
+    if warned not in (None, "true", "false"):
+        raise bad_request("warned is true or false", ["warned"])
+    if code is not None and not (0 < len(code) <= 32):
+        raise bad_request("code is a reject or warning code such as S1-104 or S1-301", ["code"])
+    count = params.get("_count", "100") or "100"
+    if not count.isdigit():
+        raise bad_request("_count is a whole number", ["_count"])
+    limit = max(1, min(int(count), 1000))
 
-    def work() -> tuple[list, int | None]:  # type: ignore[type-arg]
+    def work() -> tuple[dict, list, int | None]:  # type: ignore[type-arg]
         with request.app.state.repo.reading() as conn:
-            run_summary(conn, run_id)
-            return run_rows(conn, run_id, outcome, int(cursor) if cursor else None, limit)
+            summary = run_summary(conn, run_id)
+            page, after = run_rows(conn, run_id, outcome, int(cursor) if cursor else None, limit, code,
+                                   warned == "true")
+            return summary, page, after
 
-    items, after = await run_in_threadpool(work)
+    summary, items, after = await run_in_threadpool(work)
     await audit(request, who, "search-type", None, query=f"import run {run_id} rows")
-    body = {"run": run_id, "rows": items}
+    counts = {key: summary[key] for key in ("counts", "rejected_by_code", "warnings", "warnings_by_code")}
+    body = {"run": run_id, "counts": counts, "rows": items}
     if after is not None:
-        body["next"] = f"/api/imports/{run_id}/rows?" + (f"outcome={outcome}&" if outcome else "") + f"_cursor={after}"
+        kept = urlencode({k: v for k, v in (("outcome", outcome), ("code", code), ("warned", warned)) if v})
+        body["next"] = f"/api/imports/{run_id}/rows?" + (f"{kept}&" if kept else "") + f"_cursor={after}"
     return JSONResponse(body)

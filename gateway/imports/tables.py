@@ -1,4 +1,6 @@
-"""Import runs and their per-row outcomes: every row of every import is accounted for."""
+"""Import runs and their per-row outcomes: every row of every import is accounted for. Also each
+row's warnings (one row each, with its code, so a run's report counts and filters them), and the
+source reference tables (code lists) kept between imports."""
 
 from __future__ import annotations
 
@@ -37,4 +39,37 @@ import_rows = Table(
     Column("resources", Text, nullable=True),  # space-separated Type/id/_history/v written for this row
     Column("warnings", Text, nullable=True),
     Index("ix_import_rows_run_outcome", "run_id", "outcome", "seq"),
+)
+
+# One row per warning on an imported row: a row is still created/updated/unchanged (or rejected),
+# and its warnings are a dimension of their own, found by (run_id, file, line).
+import_warnings = Table(
+    "import_warnings",
+    metadata,
+    Column("seq", BigIntPK, primary_key=True, autoincrement=True),
+    Column("run_id", String(36), nullable=False),
+    Column("file", String(255), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("row_key", String(128), nullable=True),
+    Column("outcome", String(12), nullable=False),  # the row's outcome
+    Column("code", String(32), nullable=False),
+    Column("column_name", String(128), nullable=True),
+    Column("value", Text, nullable=True),
+    Column("message", Text, nullable=False),
+    Index("ix_import_warnings_run_code", "run_id", "code", "seq"),
+    Index("ix_import_warnings_run_row", "run_id", "file", "line"),
+)
+
+# Source reference tables (SystmOne SRMapping, SRConfiguredListOption...) as last received: a row
+# received later replaces the one with the same key; later exports that leave them out resolve
+# codes through these. `fields` is the row as JSON (column -> text).
+source_reference = Table(
+    "source_reference",
+    metadata,
+    Column("source", String(32), primary_key=True),
+    Column("table_name", String(64), primary_key=True),
+    Column("row_key", String(64), primary_key=True),
+    Column("fields", Text, nullable=False),
+    Column("run_id", String(36), nullable=True),
+    Column("received", BigInteger, nullable=False),
 )

@@ -16,9 +16,9 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
-from adapters.base import Converted, Rejected, SourceRecord, positional_reduce
+from adapters.base import Converted, ReferenceRow, Rejected, SourceRecord, UsesReferenceData, positional_reduce
 from gateway.outcomes import FhirError
 from gateway.repository.writes import content_hash
 from gateway.search.indexer import IndexRows, index_rows
@@ -60,14 +60,14 @@ def prepare(record: SourceRecord, validator: Any) -> Item:
     return record, hints
 
 
-def _send(stream: BinaryIO, message: Any) -> None:
+def _send(stream: IO[bytes], message: Any) -> None:
     payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(struct.pack("!Q", len(payload)))
     stream.write(payload)
     stream.flush()
 
 
-def _receive(stream: BinaryIO) -> Any:
+def _receive(stream: IO[bytes]) -> Any:
     head = stream.read(8)
     if len(head) < 8:
         raise EOFError
@@ -78,16 +78,21 @@ def _receive(stream: BinaryIO) -> Any:
     return pickle.loads(payload)  # noqa: S301 - our own child process, over a private pipe
 
 
-def produce(source: str, path: str, chunk: int, validate: str, out: BinaryIO) -> None:
+def produce(source: str, path: str, chunk: int, validate: str, out: BinaryIO,
+            reference: list[ReferenceRow] | None = None) -> None:
     """Worker body: stream the adapter's records, prepared, in chunks, as length-prefixed pickles.
-    A pipe's small buffer is the back-pressure that keeps both processes' memory flat."""
+    A pipe's small buffer is the back-pressure that keeps both processes' memory flat. `reference`
+    is the source's kept reference rows (see gateway.imports.reference), when it has any."""
     from adapters.registry import get_adapter
     from gateway.imports.batch import ImportValidator
 
     try:
         validator = ImportValidator(validate)
         items: list[Item] = []
-        for record in get_adapter(source).read(Path(path)):
+        adapter = get_adapter(source)
+        if reference is not None and isinstance(adapter, UsesReferenceData):
+            adapter = adapter.with_reference(reference)
+        for record in adapter.read(Path(path)):
             items.append(prepare(record, validator))
             if len(items) >= chunk:
                 _send(out, items)
@@ -101,13 +106,17 @@ def produce(source: str, path: str, chunk: int, validate: str, out: BinaryIO) ->
         _send(out, (_ERROR, traceback.format_exc()))
 
 
-def prepared_in_worker(source: str, path: Path, chunk: int, validate: str) -> Iterator[Item]:
+def prepared_in_worker(source: str, path: Path, chunk: int, validate: str,
+                       reference: list[ReferenceRow] | None = None) -> Iterator[Item]:
     """Items from a worker process (a fresh interpreter running this module); raises RuntimeError
-    with the worker's traceback if it fails."""
+    with the worker's traceback if it fails. `reference` goes to the worker on its stdin, which it
+    reads whole before writing anything, so the two pipes cannot deadlock."""
     command = [sys.executable, "-m", "gateway.imports.worker", source, str(path), str(chunk), validate]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    assert process.stdout is not None
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.PIPE)
+    assert process.stdout is not None and process.stdin is not None
     try:
+        _send(process.stdin, reference)
+        process.stdin.close()
         while True:
             try:
                 message = _receive(process.stdout)
@@ -137,4 +146,5 @@ if __name__ == "__main__":
     # Run through the importable module, so pickled classes name gateway.imports.worker, not __main__.
     from gateway.imports import worker as _worker
 
-    _worker.produce(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.stdout.buffer)
+    _worker.produce(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.stdout.buffer,
+                    _worker._receive(sys.stdin.buffer))

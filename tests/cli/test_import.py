@@ -114,3 +114,28 @@ def test_sample_then_import_makes_every_resource_type(gateway: Gateway, database
     assert {"Patient", "Condition", "Observation", "MedicationRequest", "AllergyIntolerance", "Immunization",
             "Appointment", "Encounter", "ServiceRequest", "RelatedPerson", "Practitioner", "Organization",
             "Provenance"} <= types
+
+
+def test_import_lists_the_first_warnings_and_import_report_lists_them_all(
+        gateway: Gateway, database: Path, exports: dict[str, Path]) -> None:
+    done = gateway("import", "systmone", exports["bulk"], "--show-rejected", "2")
+    assert done.returncode == 0, done.stderr
+    run = last_run(database)
+    assert "Warnings (first 2" in done.stdout and "Per code" in done.stdout and "S1-301" in done.stdout
+    assert f"gateway import-report {run['id']}" in done.stdout
+    with sqlite3.connect(database) as conn:
+        stored = conn.execute("SELECT file, line, code, column_name, value FROM import_warnings WHERE run_id = ? "
+                              "ORDER BY seq", (run["id"],)).fetchall()
+    report = gateway("import-report", run["id"])
+    assert report.returncode == 0, report.stderr
+    lines = [line.split("\t") for line in report.stdout.splitlines()]
+    assert lines[0] == ["file", "line", "row", "outcome", "code", "column", "value", "message"]
+    assert [(f, c) for f, _, _, o, c, *_ in lines[1:] if o == "rejected"] == [("SRCode.csv", "S1-104")]
+    assert [(f, int(n), c, col or None, v or None) for f, n, _, o, c, col, v, _ in lines[1:] if o != "rejected"] == \
+        stored  # every warning, none left out
+    assert "S1-104" in report.stderr and "warning(s)" in report.stderr
+    one_code = gateway("import-report", run["id"], "--code", "S1-301")
+    assert {line.split("\t")[4] for line in one_code.stdout.splitlines()[1:]} == {"S1-301"}
+    assert len(gateway("import-report", run["id"], "--only", "rejected").stdout.splitlines()) == 2
+    assert gateway("import-report", "no-such-run").returncode == 1
+    assert gateway("import-report", run["id"], "--only", "everything").returncode == 2

@@ -8,8 +8,9 @@ problem-list Condition that cites it as evidence. SRProblem is read first so the
 
 from __future__ import annotations
 
-from adapters.base import Converted, RowRef
+from adapters.base import Converted, RowRef, RowWarning
 from adapters.systmone import ids
+from adapters.systmone.errors import CLASS_ASSUMED, COMPARATOR_DROPPED
 from adapters.systmone.lookups import Lookups
 from adapters.systmone.to_fhir.datatypes import (
     FhirJson,
@@ -55,7 +56,8 @@ def event(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
     if klass is None and location:
         klass = lookups.extra("systmone-event-location-class", location)
     if klass is None:
-        warnings.append("no ContactMethod or ContactEventLocation that maps to an encounter class: AMB assumed")
+        warnings.append(RowWarning("no ContactMethod or ContactEventLocation that maps to an encounter class: "
+                                   "AMB assumed", CLASS_ASSUMED))
     done_by = role_ref(row, "IDDoneBy")
     resource = compact({
         "resourceType": "Encounter",
@@ -102,7 +104,9 @@ def code(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
         raw = text(row, "NumericComparator")
         comparator = _COMPARATORS.get(raw or "")
         if raw and comparator is None and raw != "=":
-            warnings.append(f"NumericComparator {raw!r} has no FHIR equivalent: value kept without it")
+            warnings.append(RowWarning(f"NumericComparator {raw!r} has no FHIR equivalent: value kept without it",
+                                       COMPARATOR_DROPPED, "NumericComparator", raw))
+            lookups.keep_raw("NumericComparator", raw)
         measured = quantity(value, text(row, "NumericUnit"), comparator)
     done_by = role_ref(row, "IDDoneBy")
     resource = compact({
@@ -132,7 +136,7 @@ def problem(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
         "clinicalStatus": concept([coding(CONDITION_CLINICAL, "resolved" if ended else "active")]),
         "verificationStatus": concept([coding(CONDITION_VERIFICATION, "confirmed")]),
         "category": [concept([coding(CONDITION_CATEGORY, "problem-list-item", "Problem List Item")])],
-        "severity": concept([severity.coding()], severity_text) if severity else None,
+        "severity": concept([severity.coding()] if severity else [], severity_text) if severity_text else None,
         "code": clinical_codes(lookups, required(row, "CTV3Code"), None),
         **_common(row),
         "onsetDateTime": date_time(row, "DateEvent"),

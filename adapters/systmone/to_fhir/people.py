@@ -10,9 +10,9 @@ id `SRPatient-email`.
 from __future__ import annotations
 
 from adapters import nhs_number
-from adapters.base import Converted, ElementMerge, RowRef
+from adapters.base import Converted, ElementMerge, RowRef, RowWarning
 from adapters.systmone import ids
-from adapters.systmone.errors import BAD_GENDER, MappingError
+from adapters.systmone.errors import BAD_GENDER, NHS_NUMBER_INVALID, NHS_NUMBER_MISSING, TEST_PATIENT, MappingError
 from adapters.systmone.lookups import Lookups
 from adapters.systmone.to_fhir.datatypes import (
     FhirJson,
@@ -45,19 +45,20 @@ def _nhs_identifier(raw: str | None, spine_matched: bool | None,
         return [{"extension": status(state), "system": nhs_number.NHS_NUMBER_SYSTEM, "value": number}], []
     flagged = {"extension": status("missing-or-invalid"), "system": nhs_number.NHS_NUMBER_SYSTEM}
     if not number:
-        return [flagged], ["NHSNumber is empty: imported without one, flagged 03 Trace required"]
+        return [flagged], [RowWarning("NHSNumber is empty: imported without one, flagged 03 Trace required",
+                                      NHS_NUMBER_MISSING, "NHSNumber")]
     kept = {"use": "old", "system": INVALID_NHS_NUMBER_SYSTEM, "value": raw.strip() if raw else number}
-    return [flagged, kept], [
+    return [flagged, kept], [RowWarning(
         f"NHSNumber {number!r} fails the Modulus 11 check: kept as received under {INVALID_NHS_NUMBER_SYSTEM}, "
-        "flagged 03 Trace required"]
+        "flagged 03 Trace required", NHS_NUMBER_INVALID, "NHSNumber", raw)]
 
 
 def patient(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
     key = required_int(row, "RowIdentifier")
-    gender_code = required(row, "Gender").upper()
-    gender = lookups.extra("systmone-gender", gender_code)
-    if gender is None:
-        raise MappingError(f"Gender {gender_code!r} is not one of M, F, I, U", BAD_GENDER)
+    gender_code = (text(row, "Gender") or "").upper()
+    gender = lookups.extra("systmone-gender", gender_code) if gender_code else None
+    if gender_code and gender is None:  # descriptive: the adapter keeps the patient without it
+        raise MappingError(f"Gender {gender_code!r} is not one of M, F, I, U", BAD_GENDER, "Gender")
     nhs, warnings = _nhs_identifier(text(row, "NHSNumber"), flag(row, "SpineMatched"), lookups)
     given = [n for n in (text(row, "FirstName"), *(text(row, "MiddleNames") or "").split()) if n]
     names: list[FhirJson] = [compact({"use": "official", "family": required(row, "Surname"), "given": given,
@@ -73,13 +74,14 @@ def patient(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
         "identifier": [ids.identifier("SRPatient", key), *nhs],
         "name": names,
         "telecom": [{"id": "SRPatient-email", "system": "email", "value": email}] if email else None,
-        "gender": gender.code,
+        "gender": gender.code if gender else None,
         "birthDate": date_only(row, "DateBirth"),
         "deceasedDateTime": date_time(row, "DateDeath"),
         "managingOrganization": _org(row, "IDOrganisationVisibleTo"),
     })
     if flag(row, "TestPatient"):
-        warnings.append("TestPatient is TRUE: a test record in the live extract")
+        warnings.append(RowWarning("TestPatient is TRUE: a test record in the live extract", TEST_PATIENT,
+                                   "TestPatient", "TRUE"))
     return Converted(ref, resources=[resource], preserve={"Patient": ("address", "telecom")}, warnings=warnings)
 
 
@@ -96,8 +98,8 @@ def address_history(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
         [text(row, "NameOfBuilding"), street, text(row, "NameOfLocality")],
         text(row, "NameOfTown"), text(row, "NameOfCounty"), text(row, "FullPostCode"))
     element["id"] = f"SRPatientAddressHistory-{key}"
-    if kind is not None:
-        element["use"] = lookups.translate("systmone-address-type", kind, "AddressType").code
+    if kind is not None and (use := lookups.translate("systmone-address-type", kind, "AddressType")) is not None:
+        element["use"] = use.code
     if span := period(date_time(row, "DateEvent"), date_time(row, "DateTo")):
         element["period"] = span
     element = compact(element)
@@ -107,9 +109,10 @@ def address_history(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
 
 def contact_details(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
     key = required_int(row, "RowIdentifier")
-    kind = lookups.coded(row, "ContactType") or ""
-    system = lookups.translate("systmone-contact-type-system", kind, "ContactType").code
-    use = lookups.extra("systmone-contact-type-use", kind)
+    kind = lookups.coded(row, "ContactType")
+    target = lookups.translate("systmone-contact-type-system", kind, "ContactType") if kind else None
+    system = target.code if target else "other"  # a number FHIR cannot type is still a way to reach them
+    use = lookups.extra("systmone-contact-type-use", kind) if kind else None
     element = compact({"id": f"SRPatientContactDetails-{key}", "system": system,
                        "value": required(row, "ContactNumber"), "use": use.code if use else None,
                        "period": period(date_time(row, "DateEvent"), None)})
@@ -119,9 +122,9 @@ def contact_details(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
 
 def relationship(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
     key = required_int(row, "RowIdentifier")
-    kind = lookups.coded(row, "RelationshipType") or ""
-    role = lookups.translate("systmone-relationship-type", kind, "RelationshipType")
-    codes = [concept([role.coding()], kind)]
+    kind = lookups.coded(row, "RelationshipType")
+    role = lookups.translate("systmone-relationship-type", kind, "RelationshipType") if kind else None
+    codes = [concept([role.coding()] if role else [], kind)] if kind else []
     flags = [target.coding() for column, target in lookups.maps["systmone-relationship-flag-column"].entries.items()
              if flag(row, column)]
     if flags:

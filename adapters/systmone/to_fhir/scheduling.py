@@ -2,17 +2,19 @@
 ServiceRequest.
 
 Statuses are SRMapping texts ("Finished", "No Access Visit"...) looked up in
-`mappings/systmone/appointment-status.map.json`; an unknown text rejects the row, because an
-Appointment cannot exist without a status.
+`mappings/systmone/appointment-status.map.json`. An Appointment cannot exist without a status, but
+a status that does not resolve (an ID SRMapping lacks, no SRMapping yet, a text the map lacks) must
+not cost the appointment: the status is then read from the row's own dates (cancelled, seen,
+arrived, else booked), the raw value is kept and the run says so.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from adapters.base import Converted, RowRef
+from adapters.base import Converted, RowRef, RowWarning
 from adapters.systmone import ids
-from adapters.systmone.errors import MISSING_VALUE, MappingError
+from adapters.systmone.errors import MISSING_VALUE, STATUS_FROM_DATES, MappingError
 from adapters.systmone.lookups import Lookups
 from adapters.systmone.to_fhir.datatypes import (
     FhirJson,
@@ -37,6 +39,9 @@ from adapters.systmone.values import (
 )
 
 _TIMELESS = ("proposed", "cancelled", "waitlist")
+# What a row's own dates say about an appointment whose status did not resolve, strongest first.
+_STATUS_EVIDENCE = (("DateAppointmentCancelled", "cancelled"), ("DatePatientSeen", "fulfilled"),
+                    ("DatePatientArrival", "arrived"))
 HOME_VISIT = ("http://snomed.info/sct", "439708006", "Home visit")
 
 
@@ -49,11 +54,19 @@ def _participants(row: Row, *columns: str) -> list[FhirJson]:
     return out
 
 
-def _status(row: Row, lookups: Lookups, column: str) -> tuple[str, str]:
-    raw = lookups.coded(row, column)
-    if raw is None:
+def _status(row: Row, lookups: Lookups, column: str) -> tuple[str, str | None]:
+    """(FHIR status, SRMapping text); the status from the row's dates when the text cannot be had."""
+    if text(row, column) is None:
         raise MappingError(f"{column} is empty; an appointment needs a status", MISSING_VALUE)
-    return lookups.translate("systmone-appointment-status", raw, column).code, raw
+    raw = lookups.coded(row, column)
+    target = lookups.translate("systmone-appointment-status", raw, column) if raw is not None else None
+    if target is not None:
+        return target.code, raw
+    status = next((s for evidence, s in _STATUS_EVIDENCE if text(row, evidence)), "booked")
+    lookups.notes.warnings.append(RowWarning(
+        f"{column} did not resolve: status {status!r} taken from the row's dates", STATUS_FROM_DATES, column,
+        text(row, column)))
+    return status, raw
 
 
 def _need_times(status: str, start: str | None, end: str | None) -> None:
@@ -75,7 +88,7 @@ def appointment(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
         "status": status,
         "serviceType": [concept([], rota)] if (rota := text(row, "RotaName")) else None,
         "appointmentType": concept([], "Telephone appointment") if telephone else None,
-        "description": f"SystmOne status: {raw}",
+        "description": f"SystmOne status: {raw}" if raw else None,
         "start": start,
         "end": end,
         "created": date_time(row, "DateAppointmentBooked"),
@@ -98,7 +111,7 @@ def visit(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
         "identifier": [ids.identifier("SRVisit", key)],
         "status": status,
         "serviceType": [concept([coding(*HOME_VISIT)], "Home visit")],
-        "description": f"SystmOne visit status: {raw}",
+        "description": f"SystmOne visit status: {raw}" if raw else None,
         "start": start,
         "end": end,
         "minutesDuration": minutes if minutes and minutes > 0 else None,
@@ -112,11 +125,11 @@ def visit(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
 def referral_out(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
     key = required_int(row, "RowIdentifier")
     urgency = lookups.coded(row, "Urgency")
-    priority = lookups.extra("systmone-referral-urgency", urgency) if urgency else None
+    priority = lookups.translate("systmone-referral-urgency", urgency, "Urgency") if urgency else None
     kind = lookups.coded(row, "TypeOfReferral")
     diagnosis = text(row, "PrimaryDiagnosis")
     reason_codes = [clinical_codes(lookups, diagnosis, None, text(row, "SNOMEDPrimaryDiagnosis"))] if diagnosis else []
-    if reason := text(row, "Reason"):
+    if reason := lookups.coded(row, "Reason"):
         reason_codes.append(concept([], reason))
     recipient = text(row, "RecipientID")
     requester = role_ref(row, "IDProfileReferrer") or role_ref(row, "IDDoneBy")
@@ -128,7 +141,7 @@ def referral_out(row: Row, lookups: Lookups, ref: RowRef) -> Converted:
         "intent": "order",
         "category": [concept([], kind)] if kind else None,
         "priority": priority.code if priority else None,
-        "code": concept([], offered) if (offered := text(row, "ServiceOffered")) else None,
+        "code": concept([], offered) if (offered := lookups.coded(row, "ServiceOffered")) else None,
         "subject": patient_ref(row),
         "encounter": event_ref(row),
         "authoredOn": required_date_time(row, "DateEvent"),

@@ -8,12 +8,14 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
-from adapters.base import Converted, FileNotice, Rejected, SourceRecord
+from adapters.base import Converted, FileNotice, ReferenceRow, Rejected, RowWarning, SourceRecord
 from adapters.systmone.adapter import SystmOneAdapter
 
 
-def read_all(path: Path) -> list[SourceRecord]:
-    return list(SystmOneAdapter().read(path))
+def read_all(path: Path, reference: list[ReferenceRow] | None = None) -> list[SourceRecord]:
+    """Every record of the extract at `path`, resolving codes through `reference` too (rows the
+    gateway kept from earlier extracts)."""
+    return list(SystmOneAdapter(reference=reference).read(path))
 
 
 def as_json(record: SourceRecord) -> dict[str, Any]:
@@ -23,6 +25,8 @@ def as_json(record: SourceRecord) -> dict[str, Any]:
     if isinstance(record, Converted):
         data["deletes"] = [list(d) for d in record.deletes]
         data["preserve"] = {k: list(v) for k, v in record.preserve.items()}
+        data["warnings"] = [{"code": w.code, "column": w.column, "value": w.value, "message": str(w)}
+                            if isinstance(w, RowWarning) else str(w) for w in record.warnings]
     return {"kind": kind, **data}
 
 

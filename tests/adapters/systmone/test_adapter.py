@@ -6,7 +6,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from adapters.base import Adapter, Converted, Rejected
+from adapters.base import Adapter, Converted, ReferenceRow, Rejected, RowWarning
 from adapters.registry import get_adapter
 from adapters.systmone import ids
 from adapters.systmone.adapter import SystmOneAdapter
@@ -63,9 +63,14 @@ def test_bad_rows_are_rejected_and_the_rest_import(tmp_path: Path) -> None:
         "04 Mar 1941 00:00", "4 March 1941"), _patient("5")]
     write_csv(tmp_path, "SRPatient.csv", "\n".join(lines) + "\n")
     records = data_records(read_all(tmp_path))
-    assert [type(r).__name__ for r in records] == ["Converted", "Rejected", "Rejected", "Rejected", "Converted"]
-    assert [r.code for r in records if isinstance(r, Rejected)] == ["S1-105", "S1-102", "S1-104"]
+    assert [type(r).__name__ for r in records] == ["Converted", "Rejected", "Rejected", "Converted", "Converted"]
+    assert [r.code for r in records if isinstance(r, Rejected)] == ["S1-105", "S1-102"]
     assert all(r.reason for r in records if isinstance(r, Rejected))
+    # A bad birth date is a descriptive value: the patient is kept without it, and the run is told.
+    kept = records[3]
+    assert isinstance(kept, Converted) and "birthDate" not in kept.resources[0]
+    assert [(w.code, w.column, w.value) for w in kept.warnings if isinstance(w, RowWarning)] == [
+        ("S1-305", "DateBirth", "4 March 1941")]
 
 
 def test_nhs_number_verification_status_sits_on_the_identifier(tmp_path: Path) -> None:
@@ -142,16 +147,103 @@ def test_problem_links_make_the_coded_entry_a_condition(tmp_path: Path) -> None:
     assert plain["code"]["coding"] == [{"system": "http://read.info/ctv3", "code": "Y1a2c", "display": "Local"}]
 
 
-def test_unknown_coded_value_rejects_the_row(tmp_path: Path) -> None:
+def test_unresolved_status_keeps_the_appointment_with_warnings(tmp_path: Path) -> None:
     write_csv(tmp_path, "SRMapping.csv", "RowIdentifier,IdMappingGroup,Mapping\n1004,1,Finished\n1099,1,Teleported\n")
-    write_csv(tmp_path, "SRAppointment.csv", "RowIdentifier,IDPatient,DateStart,DateEnd,AppointmentStatus\n"
-                                             "1,7,01 Jan 2025 09:00:00,01 Jan 2025 09:10:00,1004\n"
-                                             "2,7,01 Jan 2025 09:00:00,01 Jan 2025 09:10:00,5\n"
-                                             "3,7,01 Jan 2025 09:00:00,01 Jan 2025 09:10:00,1099\n")
-    fulfilled, unknown_id, unmapped = data_records(read_all(tmp_path))
+    write_csv(tmp_path, "SRAppointment.csv", "RowIdentifier,IDPatient,DateStart,DateEnd,AppointmentStatus,"
+                                             "DateAppointmentCancelled\n"
+                                             "1,7,01 Jan 2025 09:00:00,01 Jan 2025 09:10:00,1004,\n"
+                                             "2,7,01 Jan 2025 09:00:00,01 Jan 2025 09:10:00,5,\n"
+                                             "3,7,01 Jan 2025 09:00:00,01 Jan 2025 09:10:00,1099,\n"
+                                             "4,7,01 Jan 2025 09:00:00,01 Jan 2025 09:10:00,504,31 Dec 2024 12:00:00\n")
+    fulfilled, unknown_id, unmapped, cancelled = data_records(read_all(tmp_path))
     assert isinstance(fulfilled, Converted) and fulfilled.resources[0]["status"] == "fulfilled"
-    assert isinstance(unknown_id, Rejected) and unknown_id.code == "S1-201"
-    assert isinstance(unmapped, Rejected) and unmapped.code == "S1-202" and "Teleported" in unmapped.reason
+    assert not fulfilled.warnings and "extension" not in fulfilled.resources[0]
+    for record, code, raw in ((unknown_id, "S1-301", "5"), (unmapped, "S1-302", "Teleported"),
+                              (cancelled, "S1-301", "504")):
+        assert isinstance(record, Converted), record
+        codes = [(w.code, w.column, w.value) for w in record.warnings if isinstance(w, RowWarning)]
+        assert (code, "AppointmentStatus", raw) in codes and codes[-1][0] == "S1-315"
+        kept = record.resources[0]["extension"][0]["extension"]
+        assert kept[0]["valueString"] == "SRAppointment.AppointmentStatus"
+    # No status to be had: the row's dates decide (cancelled when a cancellation date is recorded).
+    assert unknown_id.resources[0]["status"] == "booked"  # type: ignore[union-attr]
+    assert cancelled.resources[0]["status"] == "cancelled"  # type: ignore[union-attr]
+    # A text the code map lacks is kept as the text it resolved to.
+    assert unmapped.resources[0]["extension"][0]["extension"][1]["valueString"] == "Teleported"  # type: ignore
+
+
+def test_a_bad_essential_value_still_rejects_the_row(tmp_path: Path) -> None:
+    write_csv(tmp_path, "SRCode.csv", "RowIdentifier,IDPatient,CTV3Code,DateEvent,EpisodeType\n"
+                                      "1,7,22A..,31 Feb 2025 09:00:00,\n"
+                                      "2,x7,22A..,01 Jan 2025 09:00:00,\n"
+                                      "3,7,,01 Jan 2025 09:00:00,\n")
+    records = data_records(read_all(tmp_path))
+    assert [(type(r).__name__, getattr(r, "code", None)) for r in records] == [
+        ("Rejected", "S1-104"), ("Rejected", "S1-105"), ("Rejected", "S1-107")]
+
+
+def test_descriptive_values_that_do_not_resolve_keep_the_fact(tmp_path: Path) -> None:
+    write_csv(tmp_path, "SRMapping.csv", "RowIdentifier,IdMappingGroup,Mapping\n4000,5,Permanent\n3000,4,Lodger\n")
+    write_csv(tmp_path, "SRPatientAddressHistory.csv", "RowIdentifier,IDPatient,NameOfRoad,AddressType,DateTo\n"
+                                                       "1,7,Mill Lane,4000,\n2,7,Mill Lane,719,\n"
+                                                       "3,7,Mill Lane,Home,\n4,7,Mill Lane,4000,someday\n")
+    write_csv(tmp_path, "SRPatientRelationship.csv", "RowIdentifier,IDPatient,RelationshipType,KeyHolder\n"
+                                                     "1,7,3000,TRUE\n")
+    write_csv(tmp_path, "SRRepeatTemplate.csv", "RowIdentifier,IDPatient,NameOfMedication,DrugStatus\n"
+                                                "1,7,Ramipril 5mg capsules,0\n")
+    records = data_records(read_all(tmp_path))
+    assert all(isinstance(r, Converted) for r in records)
+    addresses = [r.merges[0].element for r in records if r.ref.file.startswith("SRPatientAddress")]  # type: ignore
+    assert [a and a.get("use") for a in addresses] == ["home", None, None, "home"]
+    assert all(a and a["line"] == ["Mill Lane"] for a in addresses)
+    coded = {(r.ref.file, r.ref.key): [(w.code, w.column, w.value) for w in r.warnings if isinstance(w, RowWarning)]
+             for r in records if isinstance(r, Converted)}
+    assert coded == {
+        ("SRPatientAddressHistory.csv", "1"): [],
+        ("SRPatientAddressHistory.csv", "2"): [("S1-301", "AddressType", "719")],
+        ("SRPatientAddressHistory.csv", "3"): [("S1-303", "AddressType", "Home"), ("S1-302", "AddressType", "Home")],
+        ("SRPatientAddressHistory.csv", "4"): [("S1-305", "DateTo", "someday")],
+        ("SRPatientRelationship.csv", "1"): [("S1-302", "RelationshipType", "Lodger")],
+        ("SRRepeatTemplate.csv", "1"): [("S1-301", "DrugStatus", "0")],
+    }
+    # The raw value rides on the element or resource, naming the SR column.
+    assert addresses[1]["extension"][0]["extension"][1] == {"url": "value", "valueString": "719"}  # type: ignore
+    related = next(r for r in records if r.ref.file == "SRPatientRelationship.csv").resources[0]  # type: ignore
+    assert related["relationship"][0] == {"text": "Lodger"}
+    repeat = next(r for r in records if r.ref.file == "SRRepeatTemplate.csv").resources[0]  # type: ignore
+    assert repeat["medicationCodeableConcept"]["text"] == "Ramipril 5mg capsules" and "note" not in repeat
+
+
+def test_a_fresh_store_with_no_reference_data_keeps_the_facts(tmp_path: Path) -> None:
+    write_csv(tmp_path, "SRVisit.csv", "RowIdentifier,IDPatient,DateBooked,CurrentStatus,Duration\n"
+                                       "1,7,01 Jan 2025 09:00:00,1102,20\n")
+    write_csv(tmp_path, "SREvent.csv", "RowIdentifier,IDPatient,DateEvent,ContactEventLocation\n"
+                                       "1,7,01 Jan 2025 09:00:00,88810\n")
+    event, visit = data_records(read_all(tmp_path))  # SREvent is read before SRVisit
+    assert isinstance(visit, Converted) and isinstance(event, Converted)
+    assert visit.resources[0]["status"] == "booked"
+    assert [w.code for w in visit.warnings] == ["S1-304", "S1-315"]  # type: ignore[attr-defined]
+    assert [w.code for w in event.warnings] == ["S1-313", "S1-304"]  # type: ignore[attr-defined]
+    assert "no SRConfiguredListOption rows have been received" in event.warnings[1]
+
+
+def test_codes_resolve_through_reference_rows_kept_from_an_earlier_extract(tmp_path: Path) -> None:
+    write_csv(tmp_path, "SRVisit.csv", "RowIdentifier,IDPatient,DateBooked,CurrentStatus,Duration\n"
+                                       "1,7,01 Jan 2025 09:00:00,1102,20\n")
+    write_csv(tmp_path, "SREvent.csv", "RowIdentifier,IDPatient,DateEvent,ContactEventLocation\n"
+                                       "1,7,01 Jan 2025 09:00:00,88810\n")
+    kept = [ReferenceRow("SRMapping", "1102", {"RowIdentifier": "1102", "Mapping": "Completed"}),
+            ReferenceRow("SRConfiguredListOption", "88810",
+                         {"RowIdentifier": "88810", "ConfiguredListOption": "Patient's home"})]
+    event, visit = data_records(list(SystmOneAdapter().with_reference(kept).read(tmp_path)))
+    assert visit.resources[0]["status"] == "fulfilled" and not visit.warnings  # type: ignore[union-attr]
+    assert event.resources[0]["location"] == [{"location": {"display": "Patient's home"}}]  # type: ignore[union-attr]
+    assert event.resources[0]["class"]["code"] == "HH" and not event.warnings  # type: ignore[union-attr]
+    # The extract's own reference rows win over kept ones.
+    write_csv(tmp_path, "SRMapping.csv", "RowIdentifier,IdMappingGroup,Mapping\n1102,2,Cancelled by Patient\n")
+    visit = data_records(list(SystmOneAdapter().with_reference(kept).read(tmp_path)))[1]
+    assert visit.resources[0]["status"] == "cancelled"  # type: ignore[union-attr]
+    assert [r.key for r in SystmOneAdapter().reference_rows(tmp_path)] == ["1102"]
 
 
 def test_numeric_observation_keeps_unit_and_comparator(tmp_path: Path) -> None:

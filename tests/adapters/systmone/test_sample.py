@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from adapters import nhs_number
-from adapters.base import Converted, Rejected
+from adapters.base import Converted, Rejected, RowWarning
 from adapters.sample.people import generate_people
-from adapters.systmone.sample import BAD_DATE, HEADERS, write_delta, write_extract
+from adapters.systmone.adapter import SystmOneAdapter
+from adapters.systmone.sample import BAD_DATE, CODED_FAULTS, HEADERS, write_delta, write_extract
 from adapters.systmone.sample_rows import person_rows, reference_rows
 from tests.adapters.systmone.helpers import data_records, notices, read_all, validate
 
@@ -69,6 +70,27 @@ def test_deliberate_faults_show_in_the_run(extract: Path) -> None:
     assert any("empty" in w for w in warned) and any("Modulus 11" in w for w in warned)
 
 
+def test_coded_faults_are_kept_with_warnings(extract: Path) -> None:
+    records = [r for r in data_records(read_all(extract)) if isinstance(r, Converted)]
+    found = {(r.ref.file, w.column, w.value, w.code) for r in records for w in r.warnings if isinstance(w, RowWarning)
+             and w.code in ("S1-301", "S1-302", "S1-303")}
+    assert found == {
+        ("SRPatientAddressHistory.csv", "AddressType", "719", "S1-301"),
+        ("SRPatientAddressHistory.csv", "AddressType", "Home", "S1-303"),
+        ("SRPatientAddressHistory.csv", "AddressType", "Home", "S1-302"),
+        ("SREvent.csv", "ContactEventLocation", "88899", "S1-301"),
+        ("SRRepeatTemplate.csv", "DrugStatus", "0", "S1-301"),
+    }
+    assert {(table, value) for (table, _), (_, value) in CODED_FAULTS.items()} == {
+        (file.removesuffix(".csv"), value) for file, _, value, _ in found}
+    # Every other coded value resolves, through SRMapping or SRConfiguredListOption.
+    events = [r.resources[0] for r in records if r.ref.file == "SREvent.csv"]
+    assert sum("location" in e for e in events) == len(events) - 1
+    referrals = [r.resources[0] for r in records if r.ref.file == "SRReferralOut.csv"]
+    assert referrals and all(r["code"]["text"] and r["reasonCode"][-1]["text"].startswith("Referred to")
+                             for r in referrals)
+
+
 def test_every_resource_is_valid_r4b(extract: Path) -> None:
     seen: set[str] = set()
     for record in read_all(extract):
@@ -87,9 +109,18 @@ def test_every_resource_is_valid_r4b(extract: Path) -> None:
 def test_delta_is_marked_and_applies(extract: Path, tmp_path: Path) -> None:
     delta = write_delta(PEOPLE, tmp_path / "delta", 5)
     manifest = {r["FileName"]: r["IsDelta"] for r in _read(delta / "SRManifest.csv")}
-    assert manifest["SRPatient.csv"] == "TRUE" and manifest["SRMapping.csv"] == "FALSE"
-    records = read_all(delta)
+    assert manifest["SRPatient.csv"] == "TRUE" and "SRMapping.csv" not in manifest
+    assert not (delta / "SRMapping.csv").exists()  # reference data comes with the bulk, not again
+    # Read alone (nothing kept from the bulk), its coded values cannot resolve: warnings, no rejections.
+    alone = read_all(delta)
+    assert not [r for r in alone if isinstance(r, Rejected)]
+    assert {w.code for r in alone if isinstance(r, Converted) for w in r.warnings
+            if isinstance(w, RowWarning)} >= {"S1-304"}
+    # With the bulk's reference rows (as the gateway keeps them), they resolve.
+    records = read_all(delta, list(SystmOneAdapter().reference_rows(extract)))
     assert not [r for r in records if isinstance(r, Rejected)]
+    assert not [w for r in records if isinstance(r, Converted) for w in r.warnings
+                if isinstance(w, RowWarning) and w.code.startswith(("S1-30", "S1-315"))]
     assert all("delta load" in n.message for n in notices(records, "info") 
                if n.sha256 and n.file.startswith(("SRPatient", "SRCode", "SRVisit")))
     converted = [r for r in records if isinstance(r, Converted)]

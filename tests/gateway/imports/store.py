@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select
 
 from adapters.systmone.adapter import SystmOneAdapter
 from gateway.imports.pipeline import ImportRunner, ImportSummary
-from gateway.imports.tables import import_rows, import_runs
+from gateway.imports.tables import import_rows, import_runs, import_warnings
 from gateway.repository.sql import SqlRepository
 from gateway.search.indexer import index_rows
 from gateway.storage.index_tables import INDEX_TABLES
@@ -109,6 +109,14 @@ def runs(conn: Connection) -> list[dict[str, Any]]:
         out.append({"id": row.run_id, "status": row.status, "counts": orjson.loads(row.counts),
                     "recorded": recorded})
     return out
+
+
+def warnings_of(conn: Connection, run_id: str, file: str, line: int) -> list[dict[str, Any]]:
+    """The stored warnings of one row of a run."""
+    w = import_warnings.c
+    return [{"code": row.code, "column": row.column_name, "value": row.value, "message": row.message}
+            for row in conn.execute(select(w.code, w.column_name, w.value, w.message).where(
+                w.run_id == run_id, w.file == file, w.line == line).order_by(w.seq))]
 
 
 def row_outcomes(conn: Connection, run_id: str) -> list[dict[str, Any]]:

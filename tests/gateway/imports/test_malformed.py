@@ -25,7 +25,7 @@ from tests.gateway.imports.damage import (
     splice_raw_line,
     write_table,
 )
-from tests.gateway.imports.store import content, row_outcomes, run_import
+from tests.gateway.imports.store import content, row_outcomes, run_import, warnings_of
 
 Outcomes = dict[tuple[str, int], dict[str, Any]]
 
@@ -63,13 +63,10 @@ def assert_rest_as_clean(got: Outcomes, baseline: Outcomes, damaged: set[tuple[s
 @pytest.mark.parametrize(("table", "index", "column", "value", "code"), [
     ("SRAppointment", 2, "DateStart", "2025-07-02 16:30", "S1-104"),
     ("SREvent", 3, "IDPatient", "12a", "S1-105"),
-    ("SRPatientRelationship", 1, "NextOfKin", "YES", "S1-106"),
     ("SRImmunisation", 2, "ImmsReadCode", "", "S1-107"),
     ("SRCode", 5, "NumericValue", "12,5", "S1-108"),
-    ("SRAppointment", 4, "AppointmentStatus", "9999", "S1-201"),
-    ("SRVisit", 1, "CurrentStatus", "-7", "S1-201"),
 ])
-def test_a_bad_value_rejects_only_its_row(repo: SqlRepository, extract: Path, baseline: Outcomes, table: str,
+def test_a_bad_essential_value_rejects_only_its_row(repo: SqlRepository, extract: Path, baseline: Outcomes, table: str,
                                           index: int, column: str, value: str, code: str) -> None:
     if column == "NumericValue":  # pick a numeric SRCode row
         header, rows = read_table(extract, table)
@@ -82,13 +79,35 @@ def test_a_bad_value_rejects_only_its_row(repo: SqlRepository, extract: Path, ba
     assert_rest_as_clean(got, baseline, {(f"{table}.csv", line_of(index))})
 
 
+@pytest.mark.parametrize(("table", "index", "column", "value", "code"), [
+    ("SRPatientRelationship", 1, "NextOfKin", "YES", "S1-305"),
+    ("SRAppointment", 4, "AppointmentStatus", "9999", "S1-301"),
+    ("SRVisit", 1, "CurrentStatus", "-7", "S1-301"),
+    ("SRPatient", 3, "Gender", "X", "S1-305"),
+    ("SRPatientAddressHistory", 1, "AddressType", "Home", "S1-303"),
+])
+def test_a_bad_descriptive_value_keeps_its_row_with_a_warning(
+        repo: SqlRepository, extract: Path, baseline: Outcomes, table: str, index: int, column: str, value: str,
+        code: str) -> None:
+    key = set_value(extract, table, index, column, value)
+    summary = run_import(repo, extract)
+    got = _outcomes(repo, summary)
+    where = (f"{table}.csv", line_of(index))
+    assert (got[where]["outcome"], got[where]["code"], got[where]["row_key"]) == (baseline[where]["outcome"], None, key)
+    assert got[where]["resources"]  # the fact was written
+    with repo.reading() as conn:
+        warned = warnings_of(conn, summary.run_id, *where)
+    assert (code, column, value) in [(w["code"], w["column"], w["value"]) for w in warned]
+    assert_rest_as_clean(got, baseline, {where})
+
+
 def test_a_rejected_patient_rejects_the_rows_folding_into_it(repo: SqlRepository, extract: Path,
                                                              baseline: Outcomes) -> None:
-    key = set_value(extract, "SRPatient", 3, "Gender", "X")
+    key = set_value(extract, "SRPatient", 3, "Surname", "")  # essential: a patient row needs a name
     got = _outcomes(repo, run_import(repo, extract))
     patient_row = got[("SRPatient.csv", line_of(3))]
-    assert (patient_row["outcome"], patient_row["code"]) == ("rejected", "S1-203")
-    assert "'X'" in patient_row["reason"]
+    assert (patient_row["outcome"], patient_row["code"]) == ("rejected", "S1-107")
+    assert "Surname" in patient_row["reason"]
     # Its addresses and contact details have nowhere to go: each is rejected, saying why.
     dependants = set()
     for table in ("SRPatientAddressHistory", "SRPatientContactDetails"):

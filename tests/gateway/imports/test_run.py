@@ -11,7 +11,7 @@ from gateway.imports.report import run_summary
 from gateway.repository.sql import SqlRepository
 from tests.gateway.imports.store import by_type, consistency_problems, row_outcomes, run_import
 
-LOOKUP_TABLES = {"SRManifest", "SRMapping", "SRMappingGroup"}
+LOOKUP_TABLES = {"SRManifest", "SRMapping", "SRMappingGroup", "SRConfiguredListOption"}
 SOURCE_TYPES = {"Patient", "Condition", "Observation", "MedicationRequest", "AllergyIntolerance", "Immunization",
                 "Appointment", "Encounter", "ServiceRequest", "RelatedPerson", "Practitioner", "PractitionerRole",
                 "Organization", "Provenance"}
