@@ -23,6 +23,8 @@ from gateway.linking.hooks import install as install_linking
 from gateway.linking.routes import router as links_router
 from gateway.negotiation import FhirNegotiation
 from gateway.openapi_doc import install_openapi
+from gateway.outbound.configured import policy_from_settings
+from gateway.outbound.hook import make_endpoint_hook
 from gateway.pages import router as pages_router
 from gateway.repository.base import Hooks
 from gateway.repository.index_hook import index_write_hook
@@ -50,7 +52,8 @@ def build_repository(settings: Settings, check_schema: bool = True) -> SqlReposi
     db = open_database(settings.database_url)
     if check_schema:
         require_current(db.reader)
-    hooks = Hooks(on_write=[index_write_hook, audit_write_hook, subscription_write_hook],
+    endpoint_hook = make_endpoint_hook(policy_from_settings(settings))
+    hooks = Hooks(on_write=[index_write_hook, audit_write_hook, subscription_write_hook, endpoint_hook],
                   before_commit=[make_commit_hook(settings)])
     install_linking(hooks)
     return SqlRepository(db, hooks)
