@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from gateway import errors
@@ -18,7 +19,9 @@ from gateway.delivery.worker import DeliveryWorker
 from gateway.export.routes import router as export_router
 from gateway.export.worker import ExportWorker
 from gateway.health import router as health_router
+from gateway.imports.liveness import sweep_stale_runs
 from gateway.imports.routes import router as imports_router
+from gateway.imports.uploads import upload_root
 from gateway.linking.hooks import install as install_linking
 from gateway.linking.routes import router as links_router
 from gateway.negotiation import FhirNegotiation
@@ -70,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         audit_writer.start()
+        await run_in_threadpool(sweep_stale_runs, repo, settings.import_stale_after_s,  # killed imports
+                                upload_root(settings.import_upload_dir))
         worker = DeliveryWorker(repo, settings) if settings.delivery_worker else None
         if worker is not None:
             await worker.start()

@@ -123,7 +123,7 @@ def import_(
     from adapters.registry import UnknownSource, get_adapter, sources
     from gateway.app import build_repository
     from gateway.imports.console import ProgressDisplay, summary_tables
-    from gateway.imports.pipeline import ImportRunner
+    from gateway.imports.pipeline import ImportRunner, read_limits
     from gateway.imports.report import run_rows
     from gateway.outbound.policy import OutboundConfigError
     from gateway.storage.migrate import DatabaseBehind
@@ -133,11 +133,11 @@ def import_(
     if source == "omaha":
         _import_forms(path, strict, show_rejected)
         return
+    settings = get_settings()
     try:
-        adapter = get_adapter(source)
+        adapter = get_adapter(source, read_limits(settings))
     except UnknownSource:
         _fail(f"unknown source {source!r}; choose one of {', '.join([*sources(), 'omaha'])}", 2)
-    settings = get_settings()
     try:
         repo = build_repository(settings)
     except (DatabaseBehind, OutboundConfigError) as exc:

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from adapters.base import FileNotice, Rejected, RowRef, SourceRecord
 from adapters.codemaps import CodeMaps, default_maps
+from adapters.limits import DEFAULT_LIMITS, ReadLimits
 from adapters.systmone import parse
 from adapters.systmone.errors import (
     BROKEN_ROW,
@@ -34,15 +35,16 @@ class SystmOneAdapter:
 
     source = "systmone"
 
-    def __init__(self, maps: CodeMaps | None = None) -> None:
+    def __init__(self, maps: CodeMaps | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> None:
         self._maps = maps
+        self._limits = limits
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
         """Stream the extract at `path`. See `adapters.base.Adapter.read`."""
         path = Path(path)
         lookups = Lookups(maps=self._maps or default_maps())
         try:
-            files = parse.list_files(path)
+            files = parse.list_files(path, self._limits)
         except (OSError, zipfile.BadZipFile) as exc:
             yield FileNotice(path.name, "error", f"cannot open the extract: {exc}")
             return

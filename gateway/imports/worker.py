@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from adapters.base import Converted, Rejected, SourceRecord, positional_reduce
+from adapters.limits import DEFAULT_LIMITS, ReadLimits
 from gateway.outcomes import FhirError
 from gateway.repository.writes import content_hash
 from gateway.search.indexer import IndexRows, index_rows
@@ -78,7 +79,8 @@ def _receive(stream: BinaryIO) -> Any:
     return pickle.loads(payload)  # noqa: S301 - our own child process, over a private pipe
 
 
-def produce(source: str, path: str, chunk: int, validate: str, out: BinaryIO) -> None:
+def produce(source: str, path: str, chunk: int, validate: str, out: BinaryIO,
+            limits: ReadLimits = DEFAULT_LIMITS) -> None:
     """Worker body: stream the adapter's records, prepared, in chunks, as length-prefixed pickles.
     A pipe's small buffer is the back-pressure that keeps both processes' memory flat."""
     from adapters.registry import get_adapter
@@ -87,7 +89,7 @@ def produce(source: str, path: str, chunk: int, validate: str, out: BinaryIO) ->
     try:
         validator = ImportValidator(validate)
         items: list[Item] = []
-        for record in get_adapter(source).read(Path(path)):
+        for record in get_adapter(source, limits).read(Path(path)):
             items.append(prepare(record, validator))
             if len(items) >= chunk:
                 _send(out, items)
@@ -101,10 +103,12 @@ def produce(source: str, path: str, chunk: int, validate: str, out: BinaryIO) ->
         _send(out, (_ERROR, traceback.format_exc()))
 
 
-def prepared_in_worker(source: str, path: Path, chunk: int, validate: str) -> Iterator[Item]:
-    """Items from a worker process (a fresh interpreter running this module); raises RuntimeError
-    with the worker's traceback if it fails."""
-    command = [sys.executable, "-m", "gateway.imports.worker", source, str(path), str(chunk), validate]
+def prepared_in_worker(source: str, path: Path, chunk: int, validate: str,
+                       limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
+    """Items from a worker process (a fresh interpreter running this module), read under `limits`;
+    raises RuntimeError with the worker's traceback if it fails."""
+    command = [sys.executable, "-m", "gateway.imports.worker", source, str(path), str(chunk), validate,
+               str(limits.max_line_bytes), str(limits.max_file_bytes)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
     assert process.stdout is not None
     try:
@@ -137,4 +141,5 @@ if __name__ == "__main__":
     # Run through the importable module, so pickled classes name gateway.imports.worker, not __main__.
     from gateway.imports import worker as _worker
 
-    _worker.produce(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.stdout.buffer)
+    _worker.produce(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.stdout.buffer,
+                    ReadLimits(int(sys.argv[5]), int(sys.argv[6])))
