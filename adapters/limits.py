@@ -34,12 +34,11 @@ DEFAULT_LIMITS = ReadLimits()
 
 
 def size_text(size: int) -> str:
-    """A byte count as people read it (1,048,576 bytes -> "1 MiB")."""
+    """A byte count as people read it: "1 MiB" when it is a whole number of units, else exact."""
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if size >= scale:
-            value = size / scale
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{size} bytes"
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size:,} bytes"
 
 
 class FileTooLarge(OSError):
