@@ -54,19 +54,12 @@ def outbound_allow(receiver_port: int) -> str:
 
 
 @pytest.fixture
-def quiet(settings: Settings) -> Iterator[tuple[FhirApi, Settings]]:
+def quiet(settings: Settings, auth: dict[str, str]) -> Iterator[tuple[FhirApi, Settings]]:
     """A gateway without its own delivery worker (the test runs one with a stub resolver), giving up
     on a handshake 0.3 s after it was queued."""
     quiet_settings = settings.model_copy(update={"delivery_worker": False, "delivery_give_up_hours": 0.3 / 3600})
     with TestClient(create_app(quiet_settings), raise_server_exceptions=False) as client:
-        yield FhirApi(client, {"Authorization": "Bearer " + _token(quiet_settings),
-                               "Content-Type": "application/fhir+json"}), quiet_settings
-
-
-def _token(settings: Settings) -> str:
-    from gateway.auth.tokens import mint_token
-
-    return mint_token(settings, "test-user", "admin")
+        yield FhirApi(client, auth), quiet_settings
 
 
 def test_a_name_resolving_to_metadata_is_refused_at_delivery(quiet: tuple[FhirApi, Settings]) -> None:
