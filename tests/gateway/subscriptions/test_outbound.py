@@ -19,6 +19,7 @@ from gateway.settings import Settings
 from tests.gateway.api.fhir_api import FhirApi, assert_outcome
 from tests.gateway.subscriptions import builders
 from tests.gateway.subscriptions.receiver import Receiver
+from tests.gateway.subscriptions.test_end_to_end import active_subscription
 
 
 @pytest.mark.parametrize(("endpoint", "why"), [
@@ -37,7 +38,8 @@ def test_unlisted_and_forbidden_endpoints_are_refused_when_written(fhir: FhirApi
 
 
 def test_an_update_cannot_move_a_subscription_somewhere_forbidden(fhir: FhirApi, receiver: Receiver) -> None:
-    sub = fhir.create(builders.subscription(receiver.url))
+    sub = active_subscription(fhir, receiver)  # the handshake's own write is over: no race with ours
+    sub = fhir.get(f"Subscription/{sub['id']}").json()
     moved = {**sub, "channel": {**sub["channel"], "endpoint": "http://169.254.169.254/"}}
     assert_outcome(fhir.put(f"Subscription/{sub['id']}", moved), 422)
     in_bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
