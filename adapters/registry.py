@@ -6,6 +6,7 @@ from collections.abc import Callable
 from importlib import import_module
 
 from adapters.base import Adapter
+from adapters.limits import ReadLimits
 
 # Each entry names the module and the factory that builds the adapter, so importing the
 # registry does not import every adapter (and its mappings) up front.
@@ -33,8 +34,8 @@ def sources() -> list[str]:
     return names
 
 
-def get_adapter(source: str) -> Adapter:
-    """Build the adapter for `source`."""
+def get_adapter(source: str, limits: ReadLimits | None = None) -> Adapter:
+    """Build the adapter for `source`, reading under `limits` (the adapters' defaults when None)."""
     try:
         module_name, attr = _FACTORIES[source].split(":")
     except KeyError:
@@ -45,5 +46,5 @@ def get_adapter(source: str) -> Adapter:
         if exc.name != module_name:
             raise  # the adapter exists but something it imports is missing: a real error
         raise UnknownSource(source) from None  # named, but not part of this build (hl7v2 so far)
-    factory: Callable[[], Adapter] = getattr(module, attr)
-    return factory()
+    factory: Callable[..., Adapter] = getattr(module, attr)
+    return factory() if limits is None else factory(limits=limits)

@@ -143,9 +143,10 @@ def run(changes: int, database_url: str | None) -> dict[str, Any]:
     url = database_url or f"sqlite:///{tmp / 'gateway.db'}"
     upgrade(url)
     _require_empty(url)
-    settings = Settings(database_url=url, key_dir=tmp / "keys", liquidlogic_drop_dir=tmp / "drop")
     arrivals = Arrivals()
     receiver, hook = start_receiver(arrivals)
+    settings = Settings(database_url=url, key_dir=tmp / "keys", liquidlogic_drop_dir=tmp / "drop",
+                        outbound_allow=hook)  # the receiver must be on the outbound allow-list
     server, thread, base = start_gateway(settings)
     headers = {"Authorization": f"Bearer {mint_token(settings, 'bench', 'admin')}",
                "Content-Type": "application/fhir+json"}

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from gateway import errors
@@ -18,11 +19,15 @@ from gateway.delivery.worker import DeliveryWorker
 from gateway.export.routes import router as export_router
 from gateway.export.worker import ExportWorker
 from gateway.health import router as health_router
+from gateway.imports.liveness import sweep_stale_runs
 from gateway.imports.routes import router as imports_router
+from gateway.imports.uploads import upload_root
 from gateway.linking.hooks import install as install_linking
 from gateway.linking.routes import router as links_router
 from gateway.negotiation import FhirNegotiation
 from gateway.openapi_doc import install_openapi
+from gateway.outbound.configured import policy_from_settings
+from gateway.outbound.hook import make_endpoint_hook
 from gateway.pages import router as pages_router
 from gateway.repository.base import Hooks
 from gateway.repository.index_hook import index_write_hook
@@ -50,7 +55,8 @@ def build_repository(settings: Settings, check_schema: bool = True) -> SqlReposi
     db = open_database(settings.database_url)
     if check_schema:
         require_current(db.reader)
-    hooks = Hooks(on_write=[index_write_hook, audit_write_hook, subscription_write_hook],
+    endpoint_hook = make_endpoint_hook(policy_from_settings(settings))
+    hooks = Hooks(on_write=[index_write_hook, audit_write_hook, subscription_write_hook, endpoint_hook],
                   before_commit=[make_commit_hook(settings)])
     install_linking(hooks)
     return SqlRepository(db, hooks)
@@ -67,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         audit_writer.start()
+        await run_in_threadpool(sweep_stale_runs, repo, settings.import_stale_after_s,  # killed imports
+                                upload_root(settings.import_upload_dir))
         worker = DeliveryWorker(repo, settings) if settings.delivery_worker else None
         if worker is not None:
             await worker.start()

@@ -62,6 +62,7 @@ def serve(
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.outbound.policy import OutboundConfigError
     from gateway.storage.migrate import DatabaseBehind
 
     if mllp_port is not None:
@@ -70,9 +71,11 @@ def serve(
     if "GATEWAY_BASE_URL" not in os.environ:  # links and Locations should name where we actually listen
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         settings = settings.model_copy(update={"base_url": f"http://{shown}:{port}"})
+    listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    settings = settings.model_copy(update={"listen_url": f"http://{listen}"})  # never called: it is us
     try:
         application = create_app(settings)
-    except DatabaseBehind as exc:
+    except (DatabaseBehind, OutboundConfigError) as exc:
         _fail(str(exc))
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
 
@@ -121,8 +124,9 @@ def import_(
     from adapters.registry import UnknownSource, get_adapter, sources
     from gateway.app import build_repository
     from gateway.imports.console import ProgressDisplay, summary_tables
-    from gateway.imports.pipeline import ImportRunner
+    from gateway.imports.pipeline import ImportRunner, read_limits
     from gateway.imports.report import code_counts, run_rows, run_warnings
+    from gateway.outbound.policy import OutboundConfigError
     from gateway.storage.migrate import DatabaseBehind
 
     if not path.exists():
@@ -130,14 +134,14 @@ def import_(
     if source == "omaha":
         _import_forms(path, strict, show_rejected)
         return
-    try:
-        adapter = get_adapter(source)
-    except UnknownSource:
-        _fail(f"unknown source {source!r}; choose one of {', '.join([*sources(), 'omaha'])}", 2)
     settings = get_settings()
     try:
+        adapter = get_adapter(source, read_limits(settings))
+    except UnknownSource:
+        _fail(f"unknown source {source!r}; choose one of {', '.join([*sources(), 'omaha'])}", 2)
+    try:
         repo = build_repository(settings)
-    except DatabaseBehind as exc:
+    except (DatabaseBehind, OutboundConfigError) as exc:
         _fail(str(exc))
     runner = ImportRunner.from_settings(repo, settings, f"cli:{source}")
     out = Console()

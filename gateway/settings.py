@@ -75,6 +75,27 @@ class Settings(BaseSettings):
     export_max_attempts: int = 3
     export_rows_per_s: float = 0.0
 
+    # Outbound calls (gateway/outbound): Subscription rest-hook endpoints must fall under one of these
+    # comma-separated URL prefixes (https; plain http only on a loopback address named here). The
+    # social care endpoint above is allowed by its own setting. Link-local and metadata addresses and
+    # the gateway's own host and port are refused whatever the list says.
+    outbound_allow: str = ""
+    # Where this process listens (set by `gateway serve`): its own address, never called.
+    listen_url: str | None = None
+
+    # Import limits (gateway/imports, adapters). Uploads to POST /api/imports/{source} are streamed
+    # to `import_upload_dir` (default: the system's temporary folder) and removed when their run ends.
+    import_upload_max_bytes: int = 512 * 1024 * 1024
+    import_upload_dir: Path | None = None
+    # A CSV line (or a row spanning lines, or a JSON form) longer than this is rejected with a reason;
+    # a file that unzips to more than `import_max_file_bytes` is refused (declared and actual sizes).
+    import_max_line_bytes: int = 1024 * 1024
+    import_max_file_bytes: int = 4 * 1024 * 1024 * 1024
+    # A running import writes a heartbeat this often; a run whose heartbeat is older than
+    # `import_stale_after_s` is marked interrupted (its process died), with how to resume.
+    import_heartbeat_s: float = 15.0
+    import_stale_after_s: float = 300.0
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

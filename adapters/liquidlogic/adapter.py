@@ -15,8 +15,17 @@ from pathlib import Path, PurePosixPath
 
 from adapters.base import Converted, FileNotice, Rejected, RowRef, SourceRecord
 from adapters.codemaps import CodeMapError, CodeMaps, default_maps
+from adapters.limits import DEFAULT_LIMITS, ReadLimits
 from adapters.liquidlogic.errors import AdapterError, FormError
-from adapters.liquidlogic.export import ExportEntry, data_prefix, file_facts, list_entries, logical_name, open_text
+from adapters.liquidlogic.export import (
+    ExportEntry,
+    data_prefix,
+    file_facts,
+    list_entries,
+    logical_name,
+    open_text,
+    read_form_bytes,
+)
 from adapters.liquidlogic.forms import Form, load_form
 from adapters.liquidlogic.parse import EVENTS_FILE, RowReader
 from adapters.liquidlogic.to_fhir import assessment_forms, plan_forms
@@ -33,13 +42,14 @@ class LiquidlogicAdapter:
 
     source = "liquidlogic"
 
-    def __init__(self, maps: CodeMaps | None = None) -> None:
+    def __init__(self, maps: CodeMaps | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> None:
         self._coder = Coder(maps or default_maps())
+        self._limits = limits
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
         """Every form and CSV row of the export at `path` as one record each, plus file notices."""
         try:
-            entries = list_entries(Path(path))
+            entries = list_entries(Path(path), self._limits)
         except (OSError, zipfile.BadZipFile) as exc:
             yield FileNotice(str(path), "error", f"cannot open the export: {exc}")
             return
@@ -64,12 +74,15 @@ class LiquidlogicAdapter:
     # --- forms ---
 
     def _form(self, entry: ExportEntry, name: str, events_with_forms: set[str]) -> Iterator[SourceRecord]:
-        facts = file_facts(entry)
+        try:
+            facts = file_facts(entry)
+        except (OSError, zipfile.BadZipFile) as exc:  # FileTooLarge says why
+            yield FileNotice(name, "error", f"cannot read the form: {exc}")
+            return
         yield FileNotice(name, "info", "workflow form", sha256=facts.sha256, size_bytes=facts.size_bytes)
         key = PurePosixPath(name).stem
         try:
-            with entry.open() as stream:
-                form = load_form(stream.read())
+            form = load_form(read_form_bytes(entry))
             key = form.form_id
             yield self._convert_form(form, RowRef(name, 1, key))
             if form.form_type == "CareActAssessment":
@@ -95,21 +108,25 @@ class LiquidlogicAdapter:
     # --- cld_events.csv ---
 
     def _events(self, entry: ExportEntry, events_with_forms: set[str]) -> Iterator[SourceRecord]:
-        facts = file_facts(entry)
+        try:
+            facts = file_facts(entry)
+        except (OSError, zipfile.BadZipFile) as exc:  # FileTooLarge says why
+            yield FileNotice(EVENTS_FILE, "error", f"cannot read the file: {exc}")
+            return
         encoding = "UTF-8" if facts.encoding.startswith("utf-8") else "Windows-1252"
         yield FileNotice(
             EVENTS_FILE, "info", f"CLD event rows ({encoding})", sha256=facts.sha256, size_bytes=facts.size_bytes
         )
         episodes = EpisodeIndex(self._coder)
         with open_text(entry, facts.encoding) as text:
-            reader = RowReader(text, self._coder.maps)
+            reader = RowReader(text, self._coder.maps, self._limits.max_line_bytes)
             for line, values in reader.rows():
                 try:
                     episodes.add(reader.parse(line, values))
                 except (AdapterError, CodeMapError, csv.Error):
                     continue  # reported on the second pass
         with open_text(entry, facts.encoding) as text:
-            reader = RowReader(text, self._coder.maps)
+            reader = RowReader(text, self._coder.maps, self._limits.max_line_bytes)
             if reader.unknown_columns:
                 yield FileNotice(EVENTS_FILE, "warning", f"columns ignored: {', '.join(reader.unknown_columns)}")
             rows = reader.rows()

@@ -67,6 +67,12 @@ class MalformedRow(ParseError):
     code = "LL-107"
 
 
+class RowTooLong(ParseError):
+    """A line (or a row spanning lines, or a form) is longer than the import's line limit."""
+
+    code = "LL-108"
+
+
 # --- Mapping (LL-2xx) ---
 
 

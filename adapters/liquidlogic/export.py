@@ -2,12 +2,12 @@
 
 Every reader works on `ExportEntry.open()` so the CSV can be streamed from disk or from inside a
 zip without unpacking it; the checksum pass also decides the text encoding (UTF-8, else
-Windows-1252) before any row is parsed.
+Windows-1252) before any row is parsed. Each entry is opened under the import's `ReadLimits`: a
+file over the size limit raises `FileTooLarge` (an OSError), and lines come through `BoundedLines`.
 """
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +16,9 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from adapters.encoding import byte_facts, chunks_of
+from adapters.limits import DEFAULT_LIMITS, ReadLimits, open_capped, size_text
+from adapters.lines import BoundedLines
+from adapters.liquidlogic.errors import RowTooLong
 
 CHUNK = 1 << 16
 
@@ -27,14 +30,16 @@ class ExportEntry:
     root: Path
     name: str
     is_zip: bool
+    limits: ReadLimits = DEFAULT_LIMITS
 
     @contextmanager
     def open(self) -> Iterator[IO[bytes]]:
+        """The file's bytes, no more than the per-file limit (FileTooLarge past it)."""
         if self.is_zip:
-            with zipfile.ZipFile(self.root) as archive, archive.open(self.name) as stream:
+            with open_capped(self.root, self.name, self.limits) as stream:
                 yield stream
         else:
-            with (self.root / self.name).open("rb") as stream:
+            with open_capped(self.root / self.name, None, self.limits) as stream:
                 yield stream
 
 
@@ -47,15 +52,15 @@ class FileFacts:
     encoding: str
 
 
-def list_entries(path: Path) -> list[ExportEntry]:
+def list_entries(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> list[ExportEntry]:
     """Every file in the export, sorted by name; a zip's top folder (if all files share one) is
     kept in `name` so reports point at the file as the user sees it."""
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file())
-        return [ExportEntry(path, p.relative_to(path).as_posix(), False) for p in files]
+        return [ExportEntry(path, p.relative_to(path).as_posix(), False, limits) for p in files]
     with zipfile.ZipFile(path) as archive:
         names = sorted(i.filename for i in archive.infolist() if not i.is_dir())
-    return [ExportEntry(path, name, True) for name in names]
+    return [ExportEntry(path, name, True, limits) for name in names]
 
 
 def logical_name(entry: ExportEntry, prefix: str) -> str:
@@ -81,8 +86,19 @@ def file_facts(entry: ExportEntry) -> FileFacts:
 
 
 @contextmanager
-def open_text(entry: ExportEntry, encoding: str) -> Iterator[IO[str]]:
-    """The file as text; Windows-1252 bytes it cannot map (0x81, 0x8d...) become U+FFFD rather
-    than stopping the import."""
+def open_text(entry: ExportEntry, encoding: str) -> Iterator[BoundedLines]:
+    """The file's lines as text, none longer than the line limit (see `adapters.lines`);
+    Windows-1252 bytes it cannot map (0x81, 0x8d...) become U+FFFD rather than stopping the import."""
     with entry.open() as stream:
-        yield io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+        yield BoundedLines(stream, encoding, entry.limits.max_line_bytes)
+
+
+def read_form_bytes(entry: ExportEntry) -> bytes:
+    """A whole (JSON) form, which is one row: RowTooLong when it is longer than the line limit, so a
+    giant form is never held in memory."""
+    limit = entry.limits.max_line_bytes
+    with entry.open() as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise RowTooLong(f"the form is larger than {size_text(limit)}, the import's limit per row; it is rejected")
+    return data

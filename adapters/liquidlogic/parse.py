@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import IO
 
 from adapters.codemaps import CodeMaps
+from adapters.limits import LineTooLong
+from adapters.lines import RowBudget
 from adapters.liquidlogic.errors import (
     BadDate,
     BadNumber,
@@ -24,6 +25,7 @@ from adapters.liquidlogic.errors import (
     MissingColumns,
     MissingField,
     ParseError,
+    RowTooLong,
     UnknownEventType,
 )
 
@@ -194,19 +196,45 @@ def parse_decimal(value: str, column: str) -> Decimal | None:
     return number
 
 
+class _RowLines:
+    """Lines for csv.reader, counted against the row limit (see `adapters.lines.RowBudget`)."""
+
+    def __init__(self, lines: Iterable[str], limit: int | None) -> None:
+        self._lines = iter(lines)
+        self.budget = RowBudget(limit) if limit else None
+
+    def __iter__(self) -> _RowLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        if self.budget is not None:
+            self.budget.take(line)
+        return line
+
+
 class RowReader:
     """Reads the rows of one `cld_events.csv` stream; `header_problem` is set when the header
-    itself is unusable, and every row is then rejected with it."""
+    itself is unusable, and every row is then rejected with it. A line or row longer than the line
+    limit (`LineTooLong` from `adapters.lines`) comes out of `rows` with no values, and `parse`
+    rejects it with the reason; reading goes on after it."""
 
-    def __init__(self, text: IO[str], maps: CodeMaps) -> None:
-        self._reader = csv.reader(text)
+    def __init__(self, text: Iterable[str], maps: CodeMaps, limit: int | None = None) -> None:
+        self._lines = _RowLines(text, limit)
+        self._reader = csv.reader(self._lines)
+        self._base = 0  # physical lines read by csv readers replaced after an over-long line
+        self._too_long: dict[int, str] = {}
         self._maps = maps
         self.header: list[str] = []
         self.header_problem: ParseError | None = None
         try:
-            self.header = [h.strip().lstrip("\ufeff") for h in next(self._reader)]
+            self.header = [h.strip().lstrip("\ufeff") for h in self._next_row()]
         except StopIteration:
             self.header_problem = MissingColumns("the file is empty (no header row)")
+            return
+        except LineTooLong as exc:
+            self._skip_past()
+            self.header_problem = RowTooLong(f"the header row cannot be read: {exc}")
             return
         missing = [c for c in REQUIRED_COLUMNS if c not in self.header]
         if missing:
@@ -215,23 +243,44 @@ class RowReader:
     @property
     def line_num(self) -> int:
         """Physical lines read so far."""
-        return self._reader.line_num
+        return self._base + self._reader.line_num
 
     @property
     def unknown_columns(self) -> list[str]:
         return [c for c in self.header if c and c not in KNOWN_COLUMNS]
 
+    def _next_row(self) -> list[str]:
+        if self._lines.budget is not None:
+            self._lines.budget.start_row()
+        return next(self._reader)
+
+    def _skip_past(self) -> None:
+        """After LineTooLong: the line that raised was consumed but not counted by the csv reader,
+        whose state is spoiled; carry on with a fresh reader."""
+        self._base = self.line_num + 1
+        self._reader = csv.reader(self._lines)
+
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(first physical line, values) of each non-blank data row."""
-        last = self._reader.line_num
-        for values in self._reader:
-            line = last + 1
-            last = self._reader.line_num
+        """(first physical line, values) of each non-blank data row; values are empty for a row
+        over the line limit (`parse` says why)."""
+        while True:
+            line = self.line_num + 1
+            try:
+                values = self._next_row()
+            except StopIteration:
+                return
+            except LineTooLong as exc:
+                self._skip_past()
+                self._too_long[line] = str(exc)
+                yield line, []
+                continue
             if values and any(v.strip() for v in values):
                 yield line, values
 
     def parse(self, line: int, values: list[str]) -> CldRow:
         """The typed row; raises a `ParseError` or `MappingError` naming the field at fault."""
+        if line in self._too_long:
+            raise RowTooLong(self._too_long.pop(line))
         if self.header_problem is not None:
             raise self.header_problem
         if len(values) != len(self.header):

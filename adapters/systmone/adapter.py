@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from adapters.base import Converted, FileNotice, ReferenceRow, Rejected, RowRef, RowWarning, SourceRecord
 from adapters.codemaps import CodeMaps, default_maps
+from adapters.limits import DEFAULT_LIMITS, ReadLimits
 from adapters.systmone import parse
 from adapters.systmone.errors import (
     BAD_DESCRIPTIVE_VALUE,
@@ -40,9 +41,11 @@ class SystmOneAdapter:
 
     source = "systmone"
 
-    def __init__(self, maps: CodeMaps | None = None, reference: list[ReferenceRow] | None = None) -> None:
+    def __init__(self, maps: CodeMaps | None = None, reference: list[ReferenceRow] | None = None,
+                 limits: ReadLimits = DEFAULT_LIMITS) -> None:
         self._maps = maps
         self.reference = reference or []
+        self._limits = limits
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
         """Stream the extract at `path`. See `adapters.base.Adapter.read`."""
@@ -54,7 +57,7 @@ class SystmOneAdapter:
             except AdapterError:
                 continue
         try:
-            files = parse.list_files(path)
+            files = parse.list_files(path, self._limits)
         except (OSError, zipfile.BadZipFile) as exc:
             yield FileNotice(path.name, "error", f"cannot open the extract: {exc}")
             return
@@ -157,7 +160,7 @@ class SystmOneAdapter:
 
     def with_reference(self, rows: list[ReferenceRow]) -> SystmOneAdapter:
         """This adapter, resolving codes through `rows` too. See `adapters.base.UsesReferenceData`."""
-        return SystmOneAdapter(self._maps, [r for r in rows if r.table in KEPT_REFERENCE])
+        return SystmOneAdapter(self._maps, [r for r in rows if r.table in KEPT_REFERENCE], self._limits)
 
 
 def _convert(table: Table, converter: Converter, values: Row, lookups: Lookups, ref: RowRef) -> Converted | Rejected:

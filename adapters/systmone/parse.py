@@ -3,7 +3,8 @@ CSV rows with the physical line each row starts on.
 
 Nothing here knows FHIR. A file is read twice: once to fingerprint it (sha256, size, encoding,
 line endings) so the import run can record its inputs before any row, then row by row. Memory
-stays flat: one row at a time, whatever the file size.
+stays flat: one row at a time, whatever the file size, and no line or row longer than the import's
+line limit (`adapters.limits`: such a row is rejected and reading goes on after it).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import sys
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
 from adapters.encoding import byte_facts, chunks_of
+from adapters.limits import DEFAULT_LIMITS, LineTooLong, ReadLimits, open_capped
+from adapters.lines import BoundedLines, RowBudget
 from adapters.systmone.schema import READ_ORDER
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -33,6 +35,7 @@ class ExtractFile:
     name: str  # file name inside the extract, e.g. "SRPatient.csv"
     table: str  # "SRPatient"
     open: Callable[[], IO[bytes]]
+    limits: ReadLimits = DEFAULT_LIMITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,32 +57,24 @@ class CsvRow:
     error: str | None = None
 
 
-def list_files(path: Path) -> list[ExtractFile]:
-    """The CSV files of an extract (a folder or a .zip), lookups first (see `schema.READ_ORDER`)."""
+def list_files(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> list[ExtractFile]:
+    """The CSV files of an extract (a folder or a .zip), lookups first (see `schema.READ_ORDER`),
+    each opened under `limits` (a file over the size limit raises `FileTooLarge` when opened or read)."""
     files: list[ExtractFile] = []
     if path.is_dir():
         for item in sorted(path.iterdir()):
             if item.is_file() and item.suffix.lower() == ".csv":
-                files.append(ExtractFile(item.name, item.stem, _file_opener(item)))
+                files.append(ExtractFile(item.name, item.stem, _opener(item, None, limits), limits))
     else:
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if n.lower().endswith(".csv") and not n.endswith("/")]
         for name in sorted(names):
-            files.append(ExtractFile(name, PurePosixPath(name).stem, _zip_opener(path, name)))
+            files.append(ExtractFile(name, PurePosixPath(name).stem, _opener(path, name, limits), limits))
     return sorted(files, key=lambda f: (READ_ORDER.get(f.table, len(READ_ORDER)), f.name))
 
 
-def _file_opener(path: Path) -> Callable[[], IO[bytes]]:
-    return lambda: path.open("rb")
-
-
-def _zip_opener(path: Path, name: str) -> Callable[[], IO[bytes]]:
-    @contextmanager
-    def opened() -> Iterator[IO[bytes]]:
-        with zipfile.ZipFile(path) as archive, archive.open(name) as member:
-            yield member
-
-    return opened  # type: ignore[return-value]
+def _opener(path: Path, name: str | None, limits: ReadLimits) -> Callable[[], IO[bytes]]:
+    return lambda: open_capped(path, name, limits)  # type: ignore[return-value]  # a context manager of IO[bytes]
 
 
 def fingerprint(source: ExtractFile) -> Fingerprint:
@@ -98,31 +93,28 @@ def fingerprint(source: ExtractFile) -> Fingerprint:
     return Fingerprint(facts.sha256, facts.size, encoding, ending)
 
 
-def _lines(stream: IO[bytes], encoding: str) -> Iterator[str]:
-    codec = {"utf-8-sig": "utf-8", "ascii": "cp1252"}.get(encoding, encoding)
-    first = True
-    for raw in stream:
-        if first:
-            raw = raw.removeprefix(codecs.BOM_UTF8)
-            first = False
-        yield raw.decode(codec, errors="replace")
-
-
 class _PushbackLines:
     """Physical lines for csv.reader, remembering the ones the current row took and letting them be
-    pushed back, so a row ruined by an unterminated quote can give its later lines back."""
+    pushed back, so a row ruined by an unterminated quote can give its later lines back. A row
+    taking more than the line limit raises LineTooLong(row=True) with the line that passed it taken."""
 
-    def __init__(self, lines: Iterator[str]) -> None:
+    def __init__(self, lines: Iterator[str], limit: int) -> None:
         self._lines = lines
         self._back: deque[str] = deque()
         self.taken: list[str] = []
+        self._budget = RowBudget(limit)
 
     def __iter__(self) -> _PushbackLines:
         return self
 
+    def start_row(self) -> None:
+        self.taken = []
+        self._budget.start_row()
+
     def __next__(self) -> str:
         line = self._back.popleft() if self._back else next(self._lines)
         self.taken.append(line)
+        self._budget.take(line)
         return line
 
     def push_back(self, lines: list[str]) -> None:
@@ -149,18 +141,33 @@ def read_rows(source: ExtractFile, encoding: str) -> Iterator[CsvRow]:
 
     Quoted fields may hold line breaks, so a quote opened and never closed swallows the lines after
     it. When a row that spans several lines has the wrong number of fields (or runs into the end of
-    the file), only its first line is rejected and the lines after it are read again as rows."""
+    the file), only its first line is rejected and the lines after it are read again as rows.
+
+    A line longer than the line limit is skipped unread and its row rejected; a row whose lines add
+    up to more than the limit is rejected by its first line, as for an unclosed quote."""
+    limit = source.limits.max_line_bytes
     with source.open() as stream:
-        lines = _PushbackLines(_lines(stream, encoding))
+        lines = _PushbackLines(BoundedLines(stream, encoding, limit), limit)
         reader = csv.reader(lines, strict=False)
         expected: int | None = None
         start = 1
         while True:
-            lines.taken = []
+            lines.start_row()
             try:
                 fields = next(reader)
             except StopIteration:
                 return
+            except LineTooLong as exc:
+                taken = lines.taken
+                reader = csv.reader(lines, strict=False)
+                if exc.row:  # a quote left open gathered line after line: give the later ones back
+                    yield CsvRow(start, [], f"{exc} (is a quote left open?)")
+                    lines.push_back(taken[1:])
+                    start += 1
+                else:  # the over-long line itself was skipped, not taken
+                    yield CsvRow(start, [], str(exc))
+                    start += len(taken) + 1
+                continue
             except csv.Error as exc:
                 taken = lines.taken
                 yield CsvRow(start, [], f"the CSV row cannot be read ({exc}); is a quote left open?")

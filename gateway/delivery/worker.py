@@ -33,6 +33,9 @@ from gateway.delivery import jobs, outbox
 from gateway.delivery.ledger import Ledger, Outcome
 from gateway.delivery.sole import SoleWorkerLock
 from gateway.delivery.transports import drop_file, post
+from gateway.outbound.configured import policy_from_settings
+from gateway.outbound.network import outbound_client
+from gateway.outbound.policy import OutboundPolicy
 from gateway.repository.sql import SqlRepository
 from gateway.settings import Settings
 from gateway.storage.times import now_us
@@ -46,9 +49,10 @@ _HEARTBEAT_CHECK_US = 1_000_000
 class DeliveryWorker:
     """Delivers subscription notifications and social care documents from the outbox."""
 
-    def __init__(self, repo: SqlRepository, settings: Settings) -> None:
+    def __init__(self, repo: SqlRepository, settings: Settings, policy: OutboundPolicy | None = None) -> None:
         self.repo = repo
         self.settings = settings
+        self.policy = policy or policy_from_settings(settings)  # where HTTP deliveries may go
         self.worker_id = uuid.uuid4().hex
         self._wake = asyncio.Event()  # work may be due: a commit queued some, or a record moved a queue
         self._to_record = asyncio.Event()  # SQLite: the ledger has outcomes to write
@@ -71,7 +75,7 @@ class DeliveryWorker:
     async def start(self) -> None:
         """Start draining (on SQLite, once this process holds the database's worker lock)."""
         self._loop = asyncio.get_running_loop()
-        self._client = httpx.AsyncClient(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+        self._client = outbound_client(self.policy, max_connections=100, keepalive=20)
         event.listen(self.repo.db.writer, "checkin", self._on_checkin)
         self._task = asyncio.create_task(self._run(), name="delivery-worker")
         if self._ledger is not None:
@@ -267,7 +271,7 @@ class DeliveryWorker:
         if job.folder is not None and job.file_name is not None:
             return await run_in_threadpool(drop_file, job.folder, job.file_name, job.body)
         assert self._client is not None and job.url is not None
-        return await post(self._client, job.url, job.body, job.headers, job.timeout_s)
+        return await post(self._client, self.policy, job.url, job.body, job.headers, job.timeout_s)
 
     def _record(self, conn: Any, row: outbox.Claimed, error: str | None, result: str) -> None:
         settings = self.settings

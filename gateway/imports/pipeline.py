@@ -15,16 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import insert, update
 
 from adapters.base import Adapter, Converted, FileNotice, Rejected, UsesReferenceData
+from adapters.limits import DEFAULT_LIMITS, ReadLimits
 from adapters.registry import sources
 from gateway.audit.entry import AuditEntry
 from gateway.audit.writer import record_in
 from gateway.imports.batch import ImportValidator, RowOutcome, apply_record, batch_keys
+from gateway.imports.liveness import Heartbeat, interrupted_message, mark_stale_runs
 from gateway.imports.reference import with_kept_reference
 from gateway.imports.row_warnings import record_warnings
 from gateway.imports.tables import import_runs
+from gateway.imports.uploads import upload_root
 from gateway.imports.worker import Hints, Item, prepared_here, prepared_in_worker
 from gateway.repository.bulk import BulkState, flush, load_current
 from gateway.repository.sql import SqlRepository
@@ -33,7 +36,8 @@ from gateway.storage.times import now_us
 OUTCOMES = ("created", "updated", "unchanged", "deleted", "rejected")
 # Exports at least this big are parsed in a worker process (spawning one costs about a second).
 WORKER_MIN_BYTES = 4 * 1024 * 1024
-STALE_AFTER_US = 10 * 60 * 1_000_000
+STALE_AFTER_S = 300.0
+HEARTBEAT_S = 15.0
 
 # (event, payload): ("file", FileNotice) as a file starts; ("rows", {file: (rows, fraction or None)}) per batch.
 Progress = Callable[[str, Any], None]
@@ -66,14 +70,6 @@ def _unreadable(files: list[dict[str, Any]]) -> str | None:
         return "the export holds no files this source reads"
     errors = [f"{f['file']}: {n['message']}" for f in files for n in f.get("notices", []) if n["level"] == "error"]
     return "; ".join(errors) or None
-
-
-def _mark_stale_runs(conn: Connection) -> None:
-    conn.execute(
-        update(import_runs)
-        .where(import_runs.c.status == "running", import_runs.c.heartbeat < now_us() - STALE_AFTER_US)
-        .values(status="interrupted")
-    )
 
 
 def _batches(items: Iterator[Item], size: int, files: list[dict[str, Any]],
@@ -120,23 +116,31 @@ class ImportRunner:
     """Imports one export through one adapter into one repository."""
 
     def __init__(self, repo: SqlRepository, batch_rows: int = 2000, user: str = "system",
-                 validate: str = "sample", worker_min_bytes: int | None = WORKER_MIN_BYTES) -> None:
+                 validate: str = "sample", worker_min_bytes: int | None = WORKER_MIN_BYTES,
+                 limits: ReadLimits = DEFAULT_LIMITS, heartbeat_s: float = HEARTBEAT_S,
+                 stale_after_s: float = STALE_AFTER_S, uploads: Path | None = None) -> None:
         self.repo = repo
         self.batch_rows = batch_rows
         self.user = user
         self.validate = validate
         self.worker_min_bytes = worker_min_bytes
+        self.limits = limits  # for the parse worker; an adapter built here reads under its own
+        self.heartbeat_s = heartbeat_s
+        self.stale_after_s = stale_after_s
+        self.uploads = uploads or upload_root(None)  # where HTTP uploads live (removed with stale runs)
 
     @classmethod
     def from_settings(cls, repo: SqlRepository, settings: Any, user: str) -> ImportRunner:
         return cls(repo, settings.import_batch_rows, user=user, validate=settings.import_validate,
-                   worker_min_bytes=settings.import_worker_min_bytes)
+                   worker_min_bytes=settings.import_worker_min_bytes, limits=read_limits(settings),
+                   heartbeat_s=settings.import_heartbeat_s, stale_after_s=settings.import_stale_after_s,
+                   uploads=upload_root(settings.import_upload_dir))
 
     def start(self, source: str, path: Path) -> str:
         run_id = str(uuid.uuid4())
         now = now_us()
         with self.repo.db.writer.begin() as conn:
-            _mark_stale_runs(conn)
+            mark_stale_runs(conn, self.stale_after_s, self.uploads)
             conn.execute(insert(import_runs).values(
                 run_id=run_id, source=source, path=str(path), status="running", started=now, heartbeat=now,
                 user_id=self.user, counts=json.dumps(dict.fromkeys(OUTCOMES, 0)), files="[]"))
@@ -153,11 +157,17 @@ class ImportRunner:
         validator = ImportValidator(self.validate)
         try:
             adapter = with_kept_reference(self.repo, adapter, path, run_id)
-            for batch in _batches(self._items(adapter, path, validator), self.batch_rows, files, progress):
-                self._write_batch(run_id, adapter.source, batch, counts, files, validator)
-                if progress:
-                    per_file = Counter(rec.ref.file for rec, _ in batch)
-                    progress("rows", {name: (n, None) for name, n in per_file.items()})
+            with Heartbeat(self.repo, run_id, self.heartbeat_s):
+                for batch in _batches(self._items(adapter, path, validator), self.batch_rows, files, progress):
+                    self._write_batch(run_id, adapter.source, batch, counts, files, validator)
+                    if progress:
+                        per_file = Counter(rec.ref.file for rec, _ in batch)
+                        progress("rows", {name: (n, None) for name, n in per_file.items()})
+        except (KeyboardInterrupt, SystemExit) as exc:
+            why = f"it was stopped ({type(exc).__name__}) before finishing"
+            self._finish(run_id, "interrupted", counts, files,
+                         interrupted_message(adapter.source, str(path), self.uploads, why))
+            raise
         except BaseException as exc:
             self._finish(run_id, "failed", counts, files, f"{type(exc).__name__}: {exc}")
             raise
@@ -171,7 +181,8 @@ class ImportRunner:
         overlaps writing on two cores), else in this process."""
         if self.worker_min_bytes is not None and adapter.source in sources() and _size(path) >= self.worker_min_bytes:
             reference = adapter.reference if isinstance(adapter, UsesReferenceData) else None
-            return prepared_in_worker(adapter.source, path, max(1, self.batch_rows // 4), self.validate, reference)
+            return prepared_in_worker(adapter.source, path, max(1, self.batch_rows // 4), self.validate, reference,
+                                      self.limits)
         return prepared_here(adapter.read(path), validator)
 
     def _write_batch(self, run_id: str, source: str, batch: list[tuple[Converted | Rejected, Hints | None]],
@@ -204,3 +215,8 @@ class ImportRunner:
             conn.execute(update(import_runs).where(import_runs.c.run_id == run_id).values(
                 status=status, finished=now_us(), counts=json.dumps(dict(counts)), files=json.dumps(files),
                 error=error))
+
+
+def read_limits(settings: Any) -> ReadLimits:
+    """The adapters' read limits from the gateway's settings (`GATEWAY_IMPORT_MAX_*`)."""
+    return ReadLimits(max_line_bytes=settings.import_max_line_bytes, max_file_bytes=settings.import_max_file_bytes)

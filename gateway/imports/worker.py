@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from adapters.base import Converted, ReferenceRow, Rejected, SourceRecord, UsesReferenceData, positional_reduce
+from adapters.limits import DEFAULT_LIMITS, ReadLimits
 from gateway.outcomes import FhirError
 from gateway.repository.writes import content_hash
 from gateway.search.indexer import IndexRows, index_rows
@@ -79,7 +80,7 @@ def _receive(stream: IO[bytes]) -> Any:
 
 
 def produce(source: str, path: str, chunk: int, validate: str, out: BinaryIO,
-            reference: list[ReferenceRow] | None = None) -> None:
+            reference: list[ReferenceRow] | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> None:
     """Worker body: stream the adapter's records, prepared, in chunks, as length-prefixed pickles.
     A pipe's small buffer is the back-pressure that keeps both processes' memory flat. `reference`
     is the source's kept reference rows (see gateway.imports.reference), when it has any."""
@@ -89,7 +90,7 @@ def produce(source: str, path: str, chunk: int, validate: str, out: BinaryIO,
     try:
         validator = ImportValidator(validate)
         items: list[Item] = []
-        adapter = get_adapter(source)
+        adapter = get_adapter(source, limits)
         if reference is not None and isinstance(adapter, UsesReferenceData):
             adapter = adapter.with_reference(reference)
         for record in adapter.read(Path(path)):
@@ -107,11 +108,13 @@ def produce(source: str, path: str, chunk: int, validate: str, out: BinaryIO,
 
 
 def prepared_in_worker(source: str, path: Path, chunk: int, validate: str,
-                       reference: list[ReferenceRow] | None = None) -> Iterator[Item]:
-    """Items from a worker process (a fresh interpreter running this module); raises RuntimeError
-    with the worker's traceback if it fails. `reference` goes to the worker on its stdin, which it
-    reads whole before writing anything, so the two pipes cannot deadlock."""
-    command = [sys.executable, "-m", "gateway.imports.worker", source, str(path), str(chunk), validate]
+                       reference: list[ReferenceRow] | None = None,
+                       limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
+    """Items from a worker process (a fresh interpreter running this module), read under `limits`;
+    raises RuntimeError with the worker's traceback if it fails. `reference` goes to the worker on
+    its stdin, which it reads whole before writing anything, so the two pipes cannot deadlock."""
+    command = [sys.executable, "-m", "gateway.imports.worker", source, str(path), str(chunk), validate,
+               str(limits.max_line_bytes), str(limits.max_file_bytes)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.PIPE)
     assert process.stdout is not None and process.stdin is not None
     try:
@@ -147,4 +150,4 @@ if __name__ == "__main__":
     from gateway.imports import worker as _worker
 
     _worker.produce(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.stdout.buffer,
-                    _worker._receive(sys.stdin.buffer))
+                    _worker._receive(sys.stdin.buffer), ReadLimits(int(sys.argv[5]), int(sys.argv[6])))

@@ -12,22 +12,36 @@ from fastapi.testclient import TestClient
 from gateway.app import create_app
 from gateway.settings import Settings
 from tests.gateway.api.fhir_api import FhirApi
+from tests.gateway.api.live_server import free_port
 from tests.gateway.subscriptions.receiver import Receiver
 from tests.stores import shared_key_dir
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    """A gateway whose worker polls often and retries quickly (tests never wait real minutes)."""
-    return Settings(database_url=database_url, key_dir=shared_key_dir(), base_url="http://testserver",
-                    audit_flush_ms=1.0, delivery_poll_ms=20, delivery_retry_base_ms=20, delivery_retry_max_s=0.2,
-                    delivery_lease_s=2, liquidlogic_drop_dir=tmp_path / "drop")
+def receiver_port() -> int:
+    """The loopback port the test's receiver listens on (chosen first, so the gateway can list it)."""
+    return free_port()
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A notification receiver on a free loopback port, stopped at the end."""
-    r = Receiver().start()
+def outbound_allow(receiver_port: int) -> str:
+    """GATEWAY_OUTBOUND_ALLOW for the test gateway: the receiver's loopback origin, nothing else."""
+    return f"http://127.0.0.1:{receiver_port}/"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, outbound_allow: str) -> Settings:
+    """A gateway whose worker polls often and retries quickly (tests never wait real minutes), and
+    whose outbound allow-list names the test receiver."""
+    return Settings(database_url=database_url, key_dir=shared_key_dir(), base_url="http://testserver",
+                    audit_flush_ms=1.0, delivery_poll_ms=20, delivery_retry_base_ms=20, delivery_retry_max_s=0.2,
+                    delivery_lease_s=2, liquidlogic_drop_dir=tmp_path / "drop", outbound_allow=outbound_allow)
+
+
+@pytest.fixture
+def receiver(receiver_port: int) -> Iterator[Receiver]:
+    """A notification receiver on its free loopback port, stopped at the end."""
+    r = Receiver(receiver_port).start()
     yield r
     r.stop()
 
