@@ -23,6 +23,7 @@ from gateway.linking.hooks import install as install_linking
 from gateway.linking.routes import router as links_router
 from gateway.negotiation import FhirNegotiation
 from gateway.openapi_doc import install_openapi
+from gateway.operate import install_operations
 from gateway.pages import router as pages_router
 from gateway.repository.base import Hooks
 from gateway.repository.index_hook import index_write_hook
@@ -68,13 +69,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         audit_writer.start()
         worker = DeliveryWorker(repo, settings) if settings.delivery_worker else None
+        ops.workers["audit-writer"] = lambda: audit_writer.running
         if worker is not None:
             await worker.start()
+            ops.workers["delivery"] = lambda: worker.running
         if exporter is not None:
             await exporter.start()
+        ops.start()
         try:
             yield
         finally:
+            await ops.stop()
             if exporter is not None:
                 await exporter.stop()
             if worker is not None:
@@ -92,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.audit_failure = audit_failure
     errors.install(app)
     app.add_middleware(FhirNegotiation)
+    ops = install_operations(app, repo, settings)  # metrics middleware (outermost), /metrics, jobs
     app.include_router(health_router)
     app.include_router(subscriptions_router)
     app.include_router(export_router)  # before the FHIR routes, whose /{type}/{id} would take /_export/{job}

@@ -45,7 +45,9 @@ async def submit(source: str, request: Request, who: Caller = Depends(caller)) -
         raise bad_request(f"The upload is larger than {MAX_UPLOAD_BYTES} bytes; use the CLI for big extracts")
     if not body.startswith(b"PK"):
         raise bad_request("The body is not a zip file")
-    folder = Path(tempfile.mkdtemp(prefix=f"import-{source}-"))
+    upload_dir = request.app.state.settings.upload_dir  # kept there until retention's "uploads" purger
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"import-{source}-", dir=upload_dir))
     path = folder / f"{source}.zip"
     path.write_bytes(body)
     runner = _runner(request, who)
