@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from gateway.alerts import rules as alert_rules
 from gateway.alerts import webhook as alert_webhook
 from gateway.alerts.job import AlertJob, alert_metrics
 from gateway.backup.in_use import StoreInUse
@@ -18,7 +17,6 @@ from gateway.monitoring.metrics_route import router as metrics_router
 from gateway.monitoring.request_metrics import MetricsMiddleware, RequestMetrics
 from gateway.monitoring.scrape import DatabaseCollector, default_sources
 from gateway.repository.sql import SqlRepository
-from gateway.retention import purgers
 from gateway.retention.job import RetentionJob
 from gateway.settings import Settings
 
@@ -47,9 +45,8 @@ class Operations:
 
 
 def install_operations(app: FastAPI, repo: SqlRepository, settings: Settings) -> Operations:
-    """Metrics middleware and route, scrape sources, retention purgers, alert rules and webhook kind."""
-    purgers.register_defaults()
-    alert_rules.register_defaults()
+    """Metrics middleware and route, scrape sources, the jobs, and the alert webhook's delivery kind.
+    (The default retention purgers and alert rules register themselves where they are defined.)"""
     alert_webhook.register()
     registry = CollectorRegistry()
     app.state.metrics_registry = registry

@@ -90,10 +90,13 @@ def registered() -> list[AlertRule]:
     return [_RULES[name] for name in sorted(_RULES)]
 
 
-def register_defaults() -> None:
+def _register_defaults() -> None:
     register(AlertRule("source-quiet", "a source that has imported before has had no completed import for "
                        "GATEWAY_ALERT_SOURCE_QUIET_HOURS", source_quiet))
     register(AlertRule("dead-letters", "a delivery queue holds more than GATEWAY_ALERT_DEAD_LETTERS_ABOVE dead "
                        "letters", dead_letters))
     register(AlertRule("rejected-rate", "a source's latest import rejected more than "
                        "GATEWAY_ALERT_REJECTED_RATE_ABOVE of its rows", rejected_rate))
+
+
+_register_defaults()  # the rules for what exists today are always there; features add theirs

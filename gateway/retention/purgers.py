@@ -77,6 +77,5 @@ DEAD_LETTERS = Purger("dead-letters", "delivery outbox rows given up on (dead le
                       "carried stays in the record and the inbox", purge_dead_letters)
 
 
-def register_defaults() -> None:
-    for purger in (UPLOADS, DELIVERY_ATTEMPTS, DEAD_LETTERS):
-        register(purger)
+for _purger in (UPLOADS, DELIVERY_ATTEMPTS, DEAD_LETTERS):  # always there; features register theirs
+    register(_purger)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from gateway.audit.entry import AuditEntry
 from gateway.audit.writer import record_in
+from gateway.retention import purgers as _defaults  # noqa: F401 - registers the default purgers
 from gateway.retention.registry import Purger, period_days, registered
 from gateway.settings import Settings
 from gateway.storage.times import now_us, us_to_instant
