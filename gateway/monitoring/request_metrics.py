@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from bisect import bisect_left
+from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.monitoring.request_ids import accept_request_id, current_request_id
@@ -23,25 +26,44 @@ access_log = logging.getLogger("gateway.access")
 _BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-class RequestMetrics:
-    """The per-app request metrics (one registry per app, so tests can build many apps)."""
+class RequestMetrics(Collector):
+    """The per-app request figures: a count, a sum and a histogram per (method, route, status).
+
+    Kept in plain lists updated on the event loop (the middleware's only thread), and turned into
+    Prometheus families at scrape time: prometheus-client's own Counter and Histogram take a lock per
+    increment, which measured about 3 µs of CPU per request on the read path; this costs under 1 µs.
+    """
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.requests = Counter("gateway_http_requests", "HTTP requests answered, by route template and status",
-                                ["method", "route", "status"], registry=registry)
-        self.latency = Histogram("gateway_http_request_duration_seconds",
-                                 "Time to answer, by route template and status", ["method", "route", "status"],
-                                 buckets=_BUCKETS, registry=registry)
-        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._stats: dict[tuple[str, str, int], list[float]] = {}  # [count, sum, per-bucket counts..., +Inf]
+        registry.register(self)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         key = (method, route, status)
-        children = self._children.get(key)
-        if children is None:
-            labels = (method, route, str(status))
-            children = self._children[key] = (self.requests.labels(*labels), self.latency.labels(*labels))
-        children[0].inc()
-        children[1].observe(seconds)
+        stats = self._stats.get(key)
+        if stats is None:
+            stats = self._stats[key] = [0.0] * (len(_BUCKETS) + 3)
+        stats[0] += 1
+        stats[1] += seconds
+        stats[2 + bisect_left(_BUCKETS, seconds)] += 1
+
+    def collect(self) -> Iterator[Metric]:
+        labels = ["method", "route", "status"]
+        requests = CounterMetricFamily("gateway_http_requests", "HTTP requests answered, by route template and "
+                                       "status", labels=labels)
+        latency = HistogramMetricFamily("gateway_http_request_duration_seconds", "Time to answer, by route "
+                                        "template and status", labels=labels)
+        for (method, route, status), stats in list(self._stats.items()):
+            values = list(stats)  # a copy: the event loop may be adding to it
+            names = [method, route, str(status)]
+            requests.add_metric(names, values[0])
+            cumulative, buckets = 0.0, []
+            for bound, count in zip((*_BUCKETS, float("inf")), values[2:], strict=True):
+                cumulative += count
+                buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
+            latency.add_metric(names, buckets, values[1])
+        yield requests
+        yield latency
 
 
 def route_template(scope: Scope) -> str:

@@ -165,3 +165,24 @@ def test_metrics_sources_can_be_added_by_a_feature(app_client: TestClient) -> No
     figures = scrape(app_client)
     assert value(figures, "gateway_mllp_test_figure", sender="lab") == 7
     assert value(figures, "gateway_scrape_source_up", source="mllp-test") == 1
+
+
+def test_latency_histogram_buckets_are_cumulative_and_sum_the_observations() -> None:
+    from prometheus_client import CollectorRegistry
+
+    from gateway.monitoring.request_metrics import RequestMetrics
+
+    registry = CollectorRegistry()
+    metrics = RequestMetrics(registry)
+    for seconds in (0.0004, 0.0005, 0.002, 0.3, 12.0):
+        metrics.observe("GET", "/fhir/{res_type}", 200, seconds)
+    labels = {"method": "GET", "route": "/fhir/{res_type}", "status": "200"}
+    bucket = "gateway_http_request_duration_seconds_bucket"
+    assert registry.get_sample_value(bucket, {**labels, "le": "0.0005"}) == 2  # le: at or below the bound
+    assert registry.get_sample_value(bucket, {**labels, "le": "0.0025"}) == 3
+    assert registry.get_sample_value(bucket, {**labels, "le": "10.0"}) == 4
+    assert registry.get_sample_value(bucket, {**labels, "le": "+Inf"}) == 5
+    assert registry.get_sample_value("gateway_http_request_duration_seconds_count", labels) == 5
+    assert registry.get_sample_value("gateway_http_requests_total", labels) == 5
+    total = registry.get_sample_value("gateway_http_request_duration_seconds_sum", labels)
+    assert total is not None and abs(total - 12.3029) < 1e-9
