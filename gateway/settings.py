@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     alert_source_quiet_hours: float | None = 26.0  # a source that has imported before, silent this long
     alert_source_quiet_hours_by_source: dict[str, float] = {}  # per-source overrides, e.g. {"liquidlogic": 170}
     alert_dead_letters_above: int | None = 0
+    alert_delivery_waiting_minutes: float | None = 30.0  # oldest undelivered row of a queue, this old
     alert_rejected_rate_above: float | None = 0.05  # of the rows in a source's latest completed import
     alert_webhook_url: str | None = None  # POSTed a JSON document when an alert fires or resolves
     alert_webhook_token: str | None = None  # sent as "Authorization: Bearer ..." to the webhook

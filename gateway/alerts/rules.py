@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from gateway.monitoring.figures import dead_letters_by_queue, import_figures
+from gateway.monitoring.figures import dead_letters_by_queue, import_figures, oldest_pending_by_queue
 from gateway.settings import Settings
 
 _HOUR_US = 3600 * 1_000_000
@@ -64,6 +64,21 @@ def dead_letters(conn: Connection, settings: Settings, _now: int) -> list[Firing
             for queue, n in sorted(dead_letters_by_queue(conn).items()) if n > limit]
 
 
+def delivery_delayed(conn: Connection, settings: Settings, now: int) -> list[Firing]:
+    """Delivery queues whose oldest undelivered row has waited longer than allowed (receiver down,
+    subscription in error): notifications are late even before anything is dead-lettered."""
+    limit = settings.alert_delivery_waiting_minutes
+    if limit is None:
+        return []
+    out = []
+    for queue, since in sorted(oldest_pending_by_queue(conn).items()):
+        minutes = (now - since) / 60_000_000
+        if minutes > limit:
+            out.append(Firing("delivery-delayed", queue, f"the oldest delivery in queue {queue} has waited "
+                              f"{minutes:.0f} minutes (alert after {limit:g})"))
+    return out
+
+
 def rejected_rate(conn: Connection, settings: Settings, _now: int) -> list[Firing]:
     """A source whose latest completed import rejected more than the allowed share of its rows."""
     rate = settings.alert_rejected_rate_above
@@ -95,6 +110,8 @@ def _register_defaults() -> None:
                        "GATEWAY_ALERT_SOURCE_QUIET_HOURS", source_quiet))
     register(AlertRule("dead-letters", "a delivery queue holds more than GATEWAY_ALERT_DEAD_LETTERS_ABOVE dead "
                        "letters", dead_letters))
+    register(AlertRule("delivery-delayed", "a delivery queue's oldest undelivered row has waited longer than "
+                       "GATEWAY_ALERT_DELIVERY_WAITING_MINUTES", delivery_delayed))
     register(AlertRule("rejected-rate", "a source's latest import rejected more than "
                        "GATEWAY_ALERT_REJECTED_RATE_ABOVE of its rows", rejected_rate))
 

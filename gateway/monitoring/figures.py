@@ -71,3 +71,10 @@ def dead_letters_by_queue(conn: Connection) -> dict[str, int]:
     o = delivery_outbox.c
     return {str(q): int(n) for q, n in conn.execute(
         select(o.queue, func.count()).where(o.state == "dead").group_by(o.queue))}
+
+
+def oldest_pending_by_queue(conn: Connection) -> dict[str, int]:
+    """When each queue's oldest undelivered row was queued (µs)."""
+    o = delivery_outbox.c
+    return {str(q): int(at) for q, at in conn.execute(
+        select(o.queue, func.min(o.created_at)).where(o.state == "pending").group_by(o.queue))}

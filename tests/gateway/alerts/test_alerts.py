@@ -139,3 +139,19 @@ def test_status_page_shows_alerts_to_admins_only(settings: Settings, token_for: 
         nurse = client.get("/app/status", headers={"Authorization": f"Bearer {token_for('nurse')}"})
         assert nurse.status_code == 403
         assert "dead-letters" not in nurse.text
+
+
+def test_a_delivery_waiting_too_long_fires_before_anything_is_dead(repo: SqlRepository, settings: Settings) -> None:
+    now = now_us()
+    with repo.db.writer.begin() as conn:
+        enqueue(conn, "sub:slow", "event", sub_id="slow", event_number=1)
+        enqueue(conn, "sub:fresh", "event", sub_id="fresh", event_number=1)
+        conn.execute(update(delivery_outbox).where(delivery_outbox.c.queue == "sub:slow")
+                     .values(created_at=now - 45 * 60_000_000))
+    changes = check_alerts(repo.db.writer, repo.db.reader, settings, now)
+    assert [(f.rule, f.subject) for f in changes.fired] == [("delivery-delayed", "sub:slow")]
+    assert "45 minutes" in changes.fired[0].summary
+    with repo.db.writer.begin() as conn:
+        conn.execute(update(delivery_outbox).where(delivery_outbox.c.queue == "sub:slow")
+                     .values(state="delivered", delivered_at=now))
+    assert check_alerts(repo.db.writer, repo.db.reader, settings, now).resolved == [("delivery-delayed", "sub:slow")]
