@@ -10,14 +10,17 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, inspect, select
 from sqlalchemy.pool import NullPool
 
 from gateway.backup.in_use import StoreInUse, sqlite_file
 from gateway.backup.manifest import Inspection, Manifest, compare, file_sha256, inspect_store
 from gateway.backup.sqlite_copy import copy_database, integrity_problems
+from gateway.imports.pipeline import STALE_AFTER_US
+from gateway.imports.tables import import_runs
 from gateway.storage.engine import normalise_url
 from gateway.storage.migrate import alembic_config, head_revision
+from gateway.storage.times import now_us
 
 COPY_NAME = "gateway.db"
 MANIFEST_NAME = "manifest.json"
@@ -132,6 +135,20 @@ def schema_is_known(revision: str | None) -> bool:
         return False
 
 
+def _import_running(database_url: str) -> bool:
+    """A command-line import holds no in-use lock, but its run's heartbeat is fresh while it works."""
+    engine = create_engine(normalise_url(database_url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("import_runs"):
+                return False
+            r = import_runs.c
+            fresh = now_us() - STALE_AFTER_US
+            return conn.execute(select(r.run_id).where(r.status == "running", r.heartbeat >= fresh)).first() is not None
+    finally:
+        engine.dispose()
+
+
 def restore(folder: Path, database_url: str, replace: bool = False) -> Manifest:
     """Put a verified backup in place of the (stopped) SQLite store at `database_url`."""
     target = sqlite_file(database_url)
@@ -150,6 +167,8 @@ def restore(folder: Path, database_url: str, replace: bool = False) -> Manifest:
     with StoreInUse(database_url) as lock:
         if not lock.exclusive():
             raise BackupError(f"a gateway is using {target}: stop it before restoring")
+        if target.exists() and _import_running(database_url):
+            raise BackupError(f"an import into {target} is running (`gateway import`): let it finish or stop it first")
         target.parent.mkdir(parents=True, exist_ok=True)
         incoming = target.with_name(target.name + ".restoring")
         shutil.copyfile(folder / (manifest.file or COPY_NAME), incoming)

@@ -206,3 +206,17 @@ def test_verify_live_store_against_a_manifest_on_either_database(database_url: s
     assert not changed.ok
     assert any("Patient" in p for p in changed.problems)
     assert any("digest" in p for p in changed.problems)
+
+
+def test_restore_refuses_a_store_a_command_line_import_is_writing(small_store: tuple[str, Settings],
+                                                                  tmp_path: Path) -> None:
+    url, _ = small_store
+    backup(url, tmp_path / "copy")
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    now = time.time_ns() // 1000
+    conn.execute("INSERT INTO import_runs (run_id, source, path, status, started, heartbeat, user_id, counts, files) "
+                 "VALUES ('live', 'systmone', '/x', 'running', ?, ?, 'cli:systmone', '{}', '[]')", (now, now))
+    conn.commit()
+    conn.close()
+    with pytest.raises(BackupError, match="an import .* is running"):
+        restore(tmp_path / "copy", url, replace=True)
