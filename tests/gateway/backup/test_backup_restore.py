@@ -56,20 +56,22 @@ def _ids_in(database: Path) -> set[str]:
         conn.close()
 
 
-def test_backup_under_write_load_restores_every_acknowledged_write(tmp_path: Path,
+def test_backup_under_write_load_restores_every_acknowledged_write(tmp_path: Path, settings: Settings,
                                                                    token_for: Callable[..., str]) -> None:
     # A gateway serving on a real socket, with two clients writing as fast as they can.
     database = tmp_path / "live" / "gateway.db"
     database.parent.mkdir()
     url = f"sqlite:///{database}"
     upgrade(url)
-    settings = Settings(database_url=url, key_dir=tmp_path / "keys", upload_dir=tmp_path / "uploads")
+    live = settings.model_copy(update={"database_url": url})  # the test's signing key, its own store
     token = token_for("admin")
-    with running_gateway(settings) as base:
+    with running_gateway(live) as base:
         writers = [Writer(base, token) for _ in range(2)]
         for w in writers:
             w.start()
+        deadline = time.monotonic() + 60
         while sum(len(w.acknowledged) for w in writers) < 40:
+            assert time.monotonic() < deadline, [e for w in writers for e in w.errors][:3]
             time.sleep(0.01)
 
         # Back up while the writes go on.
