@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ops.start()  # first: it refuses to start while a restore replaces the store
         audit_writer.start()
         worker = DeliveryWorker(repo, settings) if settings.delivery_worker else None
         ops.workers["audit-writer"] = lambda: audit_writer.running
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ops.workers["delivery"] = lambda: worker.running
         if exporter is not None:
             await exporter.start()
-        ops.start()
+            ops.workers["export"] = lambda: exporter.running
         try:
             yield
         finally:

@@ -32,7 +32,8 @@ class Operations:
     workers: dict[str, Callable[[], bool]] = field(default_factory=dict)
 
     def start(self) -> None:
-        self.store_lock.shared()
+        if not self.store_lock.shared():
+            raise RuntimeError(f"a restore is replacing the store ({self.store_lock.path}): start again once it ends")
         if self.retention is not None:
             self.retention.start()
         self.alerts.start()

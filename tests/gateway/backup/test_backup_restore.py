@@ -222,3 +222,15 @@ def test_restore_refuses_a_store_a_command_line_import_is_writing(small_store: t
     conn.close()
     with pytest.raises(BackupError, match="an import .* is running"):
         restore(tmp_path / "copy", url, replace=True)
+
+
+def test_a_gateway_does_not_start_while_a_restore_holds_the_store(small_store: tuple[str, Settings]) -> None:
+    from gateway.backup.in_use import StoreInUse
+
+    url, settings = small_store
+    with StoreInUse(url) as restoring:
+        assert restoring.exclusive()
+        with pytest.raises(RuntimeError, match="a restore is replacing the store"), TestClient(create_app(settings)):
+            pass
+    with TestClient(create_app(settings)) as client:  # once the restore is over it starts
+        assert client.get("/readyz").status_code == 200
