@@ -1,7 +1,7 @@
 """alert state and alert events (issue 23: monitoring and alerts)
 
 Revision ID: 0008
-Revises: 0001
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0001'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
