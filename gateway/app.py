@@ -26,6 +26,7 @@ from gateway.linking.hooks import install as install_linking
 from gateway.linking.routes import router as links_router
 from gateway.negotiation import FhirNegotiation
 from gateway.openapi_doc import install_openapi
+from gateway.operate import install_operations
 from gateway.outbound.configured import policy_from_settings
 from gateway.outbound.hook import make_endpoint_hook
 from gateway.pages import router as pages_router
@@ -72,17 +73,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ops.start()  # first: it refuses to start while a restore replaces the store
         audit_writer.start()
         await run_in_threadpool(sweep_stale_runs, repo, settings.import_stale_after_s,  # killed imports
                                 upload_root(settings.import_upload_dir))
         worker = DeliveryWorker(repo, settings) if settings.delivery_worker else None
+        ops.workers["audit-writer"] = lambda: audit_writer.running
         if worker is not None:
             await worker.start()
+            ops.workers["delivery"] = lambda: worker.running
         if exporter is not None:
             await exporter.start()
+            ops.workers["export"] = lambda: exporter.running
         try:
             yield
         finally:
+            await ops.stop()
             if exporter is not None:
                 await exporter.stop()
             if worker is not None:
@@ -100,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.audit_failure = audit_failure
     errors.install(app)
     app.add_middleware(FhirNegotiation)
+    ops = install_operations(app, repo, settings)  # metrics middleware (outermost), /metrics, jobs
     app.include_router(health_router)
     app.include_router(subscriptions_router)
     app.include_router(export_router)  # before the FHIR routes, whose /{type}/{id} would take /_export/{job}

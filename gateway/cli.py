@@ -10,11 +10,13 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from gateway.backup.commands import register as register_backup_commands
 from gateway.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Care-record gateway")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema")
 app.add_typer(db_app, name="db")
+register_backup_commands(app)  # backup, restore, verify
 console = Console(stderr=True)
 
 
@@ -68,6 +70,9 @@ def serve(
     if mllp_port is not None:
         _fail("the MLLP listener is not part of this build yet (HL7 v2 feeds are a later issue)", 2)
     settings = get_settings()
+    from gateway.monitoring.logs import configure_logging
+
+    configure_logging(settings.log_format, settings.log_level)
     if "GATEWAY_BASE_URL" not in os.environ:  # links and Locations should name where we actually listen
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         settings = settings.model_copy(update={"base_url": f"http://{shown}:{port}"})

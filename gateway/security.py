@@ -7,8 +7,6 @@ the write, so a write and its audit commit together. Failures are audited by the
 
 from __future__ import annotations
 
-import itertools
-import uuid
 from collections.abc import Callable
 
 from fastapi import Request
@@ -17,13 +15,11 @@ from sqlalchemy import Connection
 from gateway.audit.entry import AuditEntry
 from gateway.audit.writer import record_in
 from gateway.auth.principal import authenticate, authorize
+from gateway.monitoring import sessions
+from gateway.monitoring.request_ids import current_request_id, new_request_id
 from gateway.outcomes import forbidden
 from gateway.repository.base import WriteEvent
 from gateway.request_context import Caller, current_caller
-
-# Request ids: a per-process prefix and a counter (uuid4 per request showed up in the read profile).
-_PROCESS = uuid.uuid4().hex[:8]
-_REQUESTS = itertools.count(1)
 
 _WRITE_INTERACTIONS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
@@ -31,8 +27,9 @@ _WRITE_INTERACTIONS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DEL
 async def caller(request: Request) -> Caller:
     """FastAPI dependency: the authenticated caller (401 without a valid bearer token)."""
     principal = authenticate(request.headers.get("authorization"), request.app.state.verifier)
-    who = Caller(principal, request.headers.get("x-request-id") or f"{_PROCESS}-{next(_REQUESTS)}",
-                 request.client.host if request.client else None)
+    request_id = current_request_id.get() or request.headers.get("x-request-id") or new_request_id()
+    who = Caller(principal, request_id, request.client.host if request.client else None)
+    sessions.seen(principal.user)
     request.state.caller = who
     current_caller.set(who)
     return who

@@ -95,6 +95,26 @@ class Settings(BaseSettings):
     # `import_stale_after_s` is marked interrupted (its process died), with how to resume.
     import_heartbeat_s: float = 15.0
     import_stale_after_s: float = 300.0
+    # Operating it (gateway/monitoring, gateway/retention, gateway/alerts; README "Operating it").
+    # /metrics answers a scraper presenting this bearer token; unset, it needs an admin's gateway token.
+    metrics_token: str | None = None
+    log_format: str = "json"  # json | text (what `gateway serve` writes to stderr)
+    log_level: str = "INFO"
+    access_log: bool = False  # one JSON line per request: method, route template, status, ms, request id
+    # Retention: days to keep each kind of transient copy, by purger name (JSON, e.g. {"uploads": 30});
+    # kinds not named keep their registered defaults (gateway/retention/purgers.py, README).
+    retention_days: dict[str, float] = {}
+    retention_job: bool = True
+    retention_interval_hours: float = 24.0
+    # Alerts: checked every `alert_check_s`; a threshold set to null switches its rule off.
+    alert_check_s: float = 60.0
+    alert_source_quiet_hours: float | None = 26.0  # a source that has imported before, silent this long
+    alert_source_quiet_hours_by_source: dict[str, float] = {}  # per-source overrides, e.g. {"liquidlogic": 170}
+    alert_dead_letters_above: int | None = 0
+    alert_delivery_waiting_minutes: float | None = 30.0  # oldest undelivered row of a queue, this old
+    alert_rejected_rate_above: float | None = 0.05  # of the rows in a source's latest completed import
+    alert_webhook_url: str | None = None  # POSTed a JSON document when an alert fires or resolves
+    alert_webhook_token: str | None = None  # sent as "Authorization: Bearer ..." to the webhook
 
 
 @lru_cache(maxsize=1)

@@ -66,7 +66,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for a test gateway: its own database and signing key."""
     return Settings(database_url=database_url, key_dir=shared_key_dir(), base_url="http://testserver",
-                    audit_flush_ms=1.0, export_dir=tmp_path / "exports")
+                    audit_flush_ms=1.0, export_dir=tmp_path / "exports", import_upload_dir=tmp_path / "uploads")
 
 
 @pytest.fixture

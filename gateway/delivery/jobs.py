@@ -7,6 +7,7 @@ These functions touch the database and run in worker threads; the worker does th
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,21 @@ def _rest_hook(row: Claimed, settings: Settings, sub: Any, bundle: dict[str, Any
                timeout_s=float(sub.timeout_s or settings.delivery_timeout_s))
 
 
+# Kinds other features deliver through the outbox (e.g. the alert webhook): kind -> prepare.
+PrepareFn = Callable[[Connection, Settings, Claimed], "Job | None"]
+_KINDS: dict[str, PrepareFn] = {}
+
+
+def register_kind(kind: str, prepare_fn: PrepareFn) -> None:
+    """Let a feature queue rows of its own `kind` (at most 16 characters) and say what each sends."""
+    _KINDS[kind] = prepare_fn
+
+
 def prepare(conn: Connection, settings: Settings, row: Claimed) -> Job | None:
     """The send for a claimed row, or None when there is nothing left to send (subscription gone)."""
+    registered = _KINDS.get(row.kind)
+    if registered is not None:
+        return registered(conn, settings, row)
     if row.kind == "handshake":
         sub = _subscription(conn, row.sub_id)
         if sub is None or sub.status == "off":

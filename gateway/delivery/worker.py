@@ -72,6 +72,11 @@ class DeliveryWorker:
 
     # Lifecycle -------------------------------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        """The delivery loop is alive (on SQLite it may be standing by for another process)."""
+        return self._task is not None and not self._task.done()
+
     async def start(self) -> None:
         """Start draining (on SQLite, once this process holds the database's worker lock)."""
         self._loop = asyncio.get_running_loop()

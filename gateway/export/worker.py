@@ -47,6 +47,11 @@ class ExportWorker:
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.create_task(self._run(), name="export-worker")
 
+    @property
+    def running(self) -> bool:
+        """The export loop is alive (what /readyz checks)."""
+        return self._task is not None and not self._task.done()
+
     async def stop(self) -> None:
         """Give back the job in hand (at its next checkpoint) and end the task."""
         self._stopping = True

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from gateway.pages import assessment_routes, inbox_routes, links_routes, login, people_routes
+from gateway.pages import assessment_routes, inbox_routes, links_routes, login, people_routes, status_routes
 from gateway.pages.handling import page
 
 STATIC = Path(__file__).with_name("static")
@@ -47,6 +47,7 @@ _ROUTES: list[tuple[str, Callable[..., Any], list[str]]] = [
     ("/inbox", page(inbox_routes.inbox_page, "search-type"), ["GET"]),
     ("/inbox/{item_id}", page(inbox_routes.inbox_item_page), ["GET"]),
     ("/inbox/{item_id}/acknowledge", page(inbox_routes.acknowledge_page, "update"), ["POST"]),
+    ("/status", page(status_routes.status_page), ["GET"]),
 ]
 for _path, _endpoint, _methods in _ROUTES:
     router.add_api_route(_path, _endpoint, methods=_methods)

@@ -19,6 +19,8 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.auth.principal import authenticate
+from gateway.monitoring import sessions
+from gateway.monitoring.request_ids import current_request_id
 from gateway.outcomes import FhirError, forbidden
 from gateway.pages.text import show_day
 from gateway.request_context import Caller, current_caller
@@ -57,8 +59,9 @@ def signed_in(request: Request) -> Caller:
         principal = authenticate(f"Bearer {token}", request.app.state.verifier)
     except FhirError as exc:
         raise SignInRequired() from exc
-    who = Caller(principal, request.headers.get("x-request-id") or f"page-{uuid.uuid4().hex[:12]}",
-                 request.client.host if request.client else None)
+    request_id = current_request_id.get() or request.headers.get("x-request-id") or f"page-{uuid.uuid4().hex[:12]}"
+    who = Caller(principal, request_id, request.client.host if request.client else None)
+    sessions.seen(principal.user)
     request.state.caller = who
     current_caller.set(who)
     return who

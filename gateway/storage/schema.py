@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gateway.alerts.tables  # noqa: F401
 import gateway.audit.table  # noqa: F401
 import gateway.export.tables  # noqa: F401
 import gateway.imports.tables  # noqa: F401

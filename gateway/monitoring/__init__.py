@@ -1,0 +1,1 @@
+"""Monitoring: request metrics, scrape-time figures, /metrics, structured logs (see README.md)."""
