@@ -29,7 +29,7 @@ WEEK = timedelta(days=7)
 # What the caseload reads of each person: enough for the meeting's changes, the problems and the named nurse.
 CASELOAD_TYPES = {"Patient", "Condition", "Observation", "Encounter", "Appointment", "CarePlan", "ServiceRequest",
                   "QuestionnaireResponse", "EpisodeOfCare", "Practitioner", "PractitionerRole"}
-MEETING_KINDS = {"Admission", "Discharge", "Contact", "Service started", "Service stopped",
+MEETING_KINDS = {"Admission", "Discharge", "Contact", "Fall", "Service started", "Service stopped",
                  "Assessment", "Referral", "Diagnosis", "Episode opened", "Episode closed"}
 
 
