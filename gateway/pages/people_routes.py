@@ -9,12 +9,21 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from gateway.outcomes import bad_request
-from gateway.pages.caseload import caseload
+from gateway.pages.caseload import CaseloadPerson, caseload
+from gateway.pages.caseload_cache import CaseloadCache
+from gateway.pages.caseload_view import SORTS, CaseloadView
 from gateway.pages.finding import Found, find_people
 from gateway.pages.handling import can, need, readable_types, render, today
 from gateway.pages.person_view import OMAHA_READS, person_view, recent_events
 from gateway.request_context import Caller
 from gateway.security import audit
+from gateway.staff import practitioner_refs
+
+
+def caseload_cache(request: Request) -> CaseloadCache:
+    """This process's caseload cache (one per app)."""
+    cache: CaseloadCache = request.app.state.__dict__.setdefault("caseload_cache", CaseloadCache())
+    return cache
 
 
 def _week(request: Request) -> date | None:
@@ -32,15 +41,21 @@ async def _caseload_page(request: Request, who: Caller, template: str) -> Respon
     readable = readable_types(who)
     repo = request.app.state.repo
     week = _week(request)
-    as_of = today(request)
+    as_of = week or today(request)  # a past week shows the caseload as it stood then
 
-    def work() -> tuple[list, date]:  # type: ignore[type-arg]
+    view = CaseloadView.of(request.query_params)
+
+    def work() -> tuple[list[CaseloadPerson], date, list[str]]:
         with repo.reading() as conn:
-            return caseload(conn, readable, week, as_of)
+            people, week_end = caseload(conn, readable, week, as_of, caseload_cache(request))
+            mine = practitioner_refs(conn, who.principal.user) if view.mine else []
+        return people, week_end, mine
 
-    people, week_end = await run_in_threadpool(work)
+    people, week_end, mine = await run_in_threadpool(work)
+    shown = view.apply(people, mine)
     await audit(request, who, "search-type", "Patient", query=f"page {template.removesuffix('.html')} week={week_end}")
-    return render(request, who, template, people=people, week_end=week_end)
+    return render(request, who, template, people=shown, total=len(people), week_end=week_end, view=view,
+                  sorts=SORTS, as_of=as_of)
 
 
 async def caseload_page(request: Request, who: Caller) -> Response:
