@@ -19,10 +19,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from adapters.display import nhs_number, postcode
 from gateway.auth.principal import authenticate
 from gateway.outcomes import FhirError, forbidden
 from gateway.pages.text import show_day
-from gateway.pages.words import nhs_number, postcode
 from gateway.request_context import Caller, current_caller
 from gateway.resource_types import SUPPORTED_TYPES
 from gateway.security import EXPLICIT_ONLY_TYPES, audit

@@ -3,7 +3,6 @@ and one way to write NHS numbers and postcodes. The word lists are maps in `mapp
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from adapters.codemaps import default_maps
@@ -12,7 +11,6 @@ from gateway.terminology.registry import default_terminology
 _UNITS = "ucum-words"
 _CATEGORIES = "condition-category-words"
 _ACTIVITY_STATUS = "care-plan-activity-status-words"
-_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})$")
 
 
 def unit_words(unit: str | None) -> str:
@@ -49,15 +47,3 @@ def concept_words(system: str, code: str | None) -> str:
         return ""
     concept = default_terminology().concept(system, code)
     return concept.display if concept is not None and concept.display else code
-
-
-def nhs_number(value: str | None) -> str:
-    """`9998929784` -> `999 892 9784` (the 3-3-4 grouping NHS staff read aloud)."""
-    digits = (value or "").replace(" ", "")
-    return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == 10 and digits.isascii() else (value or "")
-
-
-def postcode(value: str | None) -> str:
-    """`IP922GF` or `ip92 2gf` -> `IP92 2GF` (outward and inward code, one space)."""
-    found = _POSTCODE.match((value or "").strip().upper())
-    return f"{found.group(1)} {found.group(2)}" if found else (value or "")
