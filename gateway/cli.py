@@ -283,9 +283,13 @@ def demo(
     seed: int = typer.Option(1),
 ) -> None:
     """Upgrade the embedded database, write and import the synthetic sample of every source, then serve."""
+    from adapters.sample.people import REFERENCE_DATE
     from gateway.app import build_repository
     from gateway.samples import import_samples, write_samples
 
+    # The sample is dated; the pages read it as of that day (falls in the last year, this week's changes).
+    os.environ.setdefault("GATEWAY_PAGES_AS_OF", REFERENCE_DATE.isoformat())
+    get_settings.cache_clear()
     db_upgrade()
     settings = get_settings()
     exports = write_samples(people, out, seed)
@@ -298,6 +302,8 @@ def demo(
     nurse = mint_token(settings, "nurse.demo", "nurse")
     console.print(f"\nThe team's pages: [bold]http://{host}:{port}/app[/bold]  (sign in with any name and the role "
                   "'nurse', 'social-worker' or 'admin': development sign-in)")
+    console.print(f"The pages read the sample as of {settings.pages_as_of}, the day it was written for "
+                  "(GATEWAY_PAGES_AS_OF).")
     console.print(f"The FHIR API: [bold]http://{host}:{port}/fhir[/bold]")
     console.print("A nurse's token for the API (Authorization: Bearer ...):")
     sys.stdout.write(f"{nurse}\n\n")  # unwrapped, so it can be copied whole

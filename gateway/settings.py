@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,6 +52,9 @@ class Settings(BaseSettings):
     # Subscription and social care delivery worker (gateway/delivery). Retries back off
     # exponentially from `delivery_retry_base_ms` up to `delivery_retry_max_s` until
     # `delivery_give_up_hours` after the event, then the row is dead-lettered.
+    # The day the team's pages take as today (falls in the last 12 months, the caseload's markers);
+    # unset: the real date. `gateway demo` sets the synthetic sample's own date so its record reads as current.
+    pages_as_of: date | None = None
     delivery_worker: bool = True
     delivery_poll_ms: float = 250.0
     delivery_retry_base_ms: float = 500.0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from adapters.display import show_day
 from adapters.liquidlogic import codesystems
 from adapters.liquidlogic.codesystems import CODESYSTEM_DIR
 from adapters.omaha.changes import AssessmentDelta
@@ -136,4 +137,4 @@ def _join(outcomes: Sequence[str]) -> str:
 
 
 def long_date(day: date | None) -> str:
-    return f"{day.day} {day.strftime('%B %Y')}" if day else "an unknown date"
+    return show_day(day) if day else "an unknown date"

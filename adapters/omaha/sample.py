@@ -23,6 +23,8 @@ from adapters.omaha.form_items import intervention, problem, rating, response
 from adapters.omaha.vocabulary import vocabulary
 from adapters.sample.clinical import CONDITIONS
 from adapters.sample.people import REFERENCE_DATE, Person
+from adapters.sample.places import STAFF
+from adapters.systmone import ids as systmone_ids
 
 FhirJson = dict[str, Any]
 ASSESSED_SHARE = 0.6  # of the caseload; the rest have suggestions waiting and no assessment yet
@@ -43,10 +45,21 @@ def _problem(code: str, day: date, kbs: tuple[int, int, int]) -> FhirJson:
     return problem(code, signs=signs, ratings=(rating(day.isoformat(), *kbs),), interventions=tuple(treatments))
 
 
+def _author(person: Person) -> FhirJson | None:
+    """The person's named nurse, who does their assessments (her SystmOne Practitioner record)."""
+    nurse = next((s for s in STAFF if s.number == person.named_nurse), None)
+    if nurse is None:
+        return None
+    return {"reference": f"Practitioner/{systmone_ids.resource_id('SRStaffMember', nurse.number)}",
+            "display": f"{nurse.title} {nurse.given} {nurse.family}"}
+
+
 def form(person: Person, day: date, problems: list[tuple[str, tuple[int, int, int]]]) -> FhirJson:
-    """One completed assessment of `person` on `day`, naming them by NHS number."""
+    """One completed assessment of `person` on `day` by their named nurse, naming them by NHS number."""
     qr = response(day.isoformat(), *(_problem(code, day, kbs) for code, kbs in problems))
-    return {**qr, "subject": {"identifier": {"system": NHS_NUMBER, "value": person.nhs_number}}}
+    author = _author(person)
+    return {**qr, "subject": {"identifier": {"system": NHS_NUMBER, "value": person.nhs_number}},
+            **({"author": author} if author else {})}
 
 
 def problems_for(person: Person) -> list[str]:

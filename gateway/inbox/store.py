@@ -11,6 +11,7 @@ from sqlalchemy import Connection, or_, select, update
 
 from gateway.auth.principal import Principal
 from gateway.outcomes import bad_request, not_found
+from gateway.staff import practitioner_refs
 from gateway.storage.times import now_us, us_to_instant
 from gateway.subscriptions.tables import inbox_items
 
@@ -59,11 +60,13 @@ def _item(row: Any, fhir_base: str) -> InboxItem:
     )
 
 
-def _visible(principal: Principal) -> Any:
-    """Admins see every item; anyone else sees items assigned to them or to their teams."""
+def _visible(conn: Connection, principal: Principal) -> Any:
+    """Admins see every item; anyone else sees items assigned to them (the Practitioner whose
+    identifier is their user id, see `gateway.staff`) or to their teams."""
     if principal.role == "admin":
         return None
-    clauses = [i.assignee == f"Practitioner/{principal.user}"]
+    mine = {f"Practitioner/{principal.user}", *practitioner_refs(conn, principal.user)}
+    clauses = [i.assignee.in_(sorted(mine))]
     teams = [t if t.startswith("CareTeam/") else f"CareTeam/{t}" for t in principal.teams]
     if teams:
         clauses.append(i.team.in_(teams))
@@ -76,7 +79,7 @@ def inbox_view(conn: Connection, principal: Principal, fhir_base: str, status: s
     if status is not None and status not in STATUSES:
         raise bad_request(f"status must be one of {', '.join(STATUSES)}", ["status"])
     query = select(inbox_items).order_by(i.created_at.desc(), i.item_id).limit(max(1, min(limit, 1000)))
-    visible = _visible(principal)
+    visible = _visible(conn, principal)
     if visible is not None:
         query = query.where(visible)
     if status is not None:
@@ -88,7 +91,7 @@ def inbox_view(conn: Connection, principal: Principal, fhir_base: str, status: s
 
 def get_item(conn: Connection, principal: Principal, item_id: str, fhir_base: str) -> InboxItem:
     query = select(inbox_items).where(i.item_id == item_id)
-    visible = _visible(principal)
+    visible = _visible(conn, principal)
     if visible is not None:
         query = query.where(visible)
     row = conn.execute(query).first()

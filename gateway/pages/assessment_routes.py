@@ -20,11 +20,14 @@ from gateway.operations.omaha_suggestions import READS as SUGGESTION_READS
 from gateway.operations.omaha_suggestions import WRITES as SUGGESTION_WRITES
 from gateway.outcomes import bad_request
 from gateway.pages.caseload import person_name
-from gateway.pages.form import AssessmentForm, blank_form, place_errors, read_form, to_response
+from gateway.pages.form import AssessmentForm, add_previous, blank_form, place_errors, read_form, to_response
 from gateway.pages.handling import can, need, readable_types, render
 from gateway.pages.record import gather_record
+from gateway.pages.suggestion_words import SuggestedProblem, suggested_problems
 from gateway.request_context import Caller
 from gateway.security import audit
+
+MAX_SOURCES = 20  # records behind one suggested problem that one dismissal covers
 
 
 def _may_assess(who: Caller) -> None:
@@ -37,12 +40,13 @@ async def _form_page(request: Request, who: Caller, person_id: str, form: Assess
                      status: int = 200) -> Response:
     repo = request.app.state.repo
 
-    def work() -> tuple[AssessmentForm, str, list]:  # type: ignore[type-arg]
+    def work() -> tuple[AssessmentForm, str, list[SuggestedProblem]]:
         with repo.reading() as conn:
             record = gather_record(conn, person_id, readable_types(who))
         suggestions = person_assessment(repo, record.person_id).suggestions if can(who, "r", *SUGGESTION_READS) \
             else []
-        return form or blank_form(record, date.today()), person_name(record)[0], suggestions
+        shown = add_previous(form or blank_form(record, date.today()), record)
+        return shown, person_name(record)[0], suggested_problems(suggestions, record)
 
     shown, name, suggestions = await run_in_threadpool(work)
     v = vocabulary()
@@ -92,8 +96,11 @@ async def suggestion(request: Request, who: Caller) -> Response:
     need(who, "r", *SUGGESTION_READS)
     for permission in ("c", "u"):
         need(who, permission, *SUGGESTION_WRITES[action])
-    await run_in_threadpool(decide, request.app.state.repo, person_id, action, str(posted.get("problem") or ""),
-                            str(posted.get("source") or ""), who.principal.user,
-                            str(posted.get("scope") or "individual"), str(posted.get("severity") or "potential"))
+    # The page shows one entry per problem: confirming uses its first record, dismissing dismisses every one.
+    sources = [str(v) for v in posted.getlist("source")][:MAX_SOURCES] or [""]
+    for source in sources[:1] if action == "confirm" else sources:
+        await run_in_threadpool(decide, request.app.state.repo, person_id, action, str(posted.get("problem") or ""),
+                                source, who.principal.user,
+                                str(posted.get("scope") or "individual"), str(posted.get("severity") or "potential"))
     await audit(request, who, "operation", "Patient", person_id, query=f"page $omaha-suggestions {action}")
     return RedirectResponse(f"/app/people/{person_id}/assessment?saved={action}#suggestions", status_code=303)

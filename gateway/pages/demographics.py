@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from adapters.display import nhs_number, postcode, show_day
 from adapters.nhs_number import NHS_NUMBER_SYSTEM
 from gateway.pages.record import PersonRecord
 from gateway.pages.sources import Source, source_of
@@ -64,8 +64,7 @@ def _address_text(patient: FhirJson) -> str | None:
 def _nhs(patient: FhirJson) -> str | None:
     for ident in patient.get("identifier", []):
         if ident.get("system") == NHS_NUMBER_SYSTEM and ident.get("value") and ident.get("use") != "old":
-            value = str(ident["value"])
-            return f"{value[:3]} {value[3:6]} {value[6:]}" if len(value) == 10 else value
+            return nhs_number(str(ident["value"]))
     return None
 
 
@@ -96,12 +95,7 @@ def _ethnicity(patient: FhirJson) -> str | None:
 
 def _birth(patient: FhirJson) -> str | None:
     raw = patient.get("birthDate")
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw).strftime("%d %b %Y")
-    except ValueError:
-        return str(raw)
+    return show_day(raw) if raw else None
 
 
 def _normal(value: str | None) -> str:
@@ -119,7 +113,7 @@ def demographics(record: PersonRecord) -> Demographics:
         ("Gender", lambda p: p.get("gender")),
         ("NHS number", _nhs),
         ("Address", _address_text),
-        ("Postcode", lambda p: (_address(p) or {}).get("postalCode")),
+        ("Postcode", lambda p: postcode((_address(p) or {}).get("postalCode")) or None),
         ("Phone", _telecom("phone")),
         ("Email", _telecom("email")),
         ("GP practice", _gp(record)),

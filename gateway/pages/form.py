@@ -14,6 +14,7 @@ from adapters.omaha import form_items
 from adapters.omaha.from_fhir import is_problem, problem
 from adapters.omaha.rules import RuleViolation
 from adapters.omaha.vocabulary import SCALES, Vocabulary, vocabulary
+from gateway.pages.caseload import omaha_trends
 from gateway.pages.record import PersonRecord
 
 FhirJson = dict[str, Any]
@@ -39,6 +40,8 @@ class Block:
     performer: str = ""
     frequency: str = ""
     errors: list[str] = field(default_factory=list)
+    previous: dict[str, int | None] = field(default_factory=dict)  # the last ratings, shown beside today's
+    previous_on: str = ""
 
     @property
     def filled(self) -> bool:
@@ -61,6 +64,21 @@ def blank_form(record: PersonRecord, today: date) -> AssessmentForm:
             blocks.append(Block(len(blocks), p.code, p.scope, p.severity, p.status, list(p.signs_symptoms)))
     blocks += [Block(len(blocks) + i) for i in range(EMPTY_BLOCKS)]
     return AssessmentForm(today.isoformat(), blocks)
+
+
+def add_previous(form: AssessmentForm, record: PersonRecord) -> AssessmentForm:
+    """Put each problem's latest recorded ratings beside its "rating today" fields."""
+    latest = {}
+    for series in omaha_trends(record):
+        point = series.latest()
+        if point is not None:
+            latest[series.problem_code] = point
+    for block in form.blocks:
+        point = latest.get(block.code)
+        if point is not None:
+            block.previous = {s: getattr(point, s) for s in SCALES}
+            block.previous_on = point.date
+    return form
 
 
 def read_form(fields: dict[str, list[str]]) -> AssessmentForm:

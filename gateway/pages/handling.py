@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -18,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from adapters.display import nhs_number, postcode
 from gateway.auth.principal import authenticate
 from gateway.monitoring import sessions
 from gateway.monitoring.request_ids import current_request_id
@@ -26,6 +28,7 @@ from gateway.pages.text import show_day
 from gateway.request_context import Caller, current_caller
 from gateway.resource_types import SUPPORTED_TYPES
 from gateway.security import EXPLICIT_ONLY_TYPES, audit
+from gateway.staff import practitioner_name, practitioners_for
 
 COOKIE = "gateway_session"
 TEMPLATES = Path(__file__).with_name("templates")
@@ -35,6 +38,8 @@ env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesca
                   trim_blocks=True, lstrip_blocks=True)
 env.filters["day"] = show_day
 env.filters["markup"] = Markup
+env.filters["nhs"] = nhs_number
+env.filters["postcode"] = postcode
 
 
 class SignInRequired(Exception):
@@ -87,10 +92,36 @@ def need(who: Caller, permission: str, *types: str) -> None:
                         f"your sign-in does not include it (e.g. user/{missing[0]}.{permission})")
 
 
+_NAMES_KEPT = 1000
+
+
+def staff_name(request: Request, user: str) -> str | None:
+    """The signed-in worker's name from her staff record (see `gateway.staff`), looked up once per
+    user per process; None when no staff record has her user id."""
+    names: dict[str, str | None] = request.app.state.__dict__.setdefault("staff_names", {})
+    if user not in names:
+        if len(names) >= _NAMES_KEPT:
+            names.clear()
+        with request.app.state.repo.reading() as conn:
+            found = practitioners_for(conn, user)
+        names[user] = practitioner_name(found[0]) or None if found else None
+    return names[user]
+
+
 def render(request: Request, who: Caller | None, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
+    if who is not None:
+        known = staff_name(request, who.principal.user)
+        context.setdefault("who_name", known or who.principal.user)
+        context.setdefault("staff_known", known is not None)
     html = env.get_template(template).render(request=request, who=who, can=(lambda p, *t: who is not None and
                                                                              can(who, p, *t)), **context)
     return HTMLResponse(html, status_code=http_status, headers={"Cache-Control": "no-store"})
+
+
+def today(request: Request) -> date:
+    """The pages' today: `GATEWAY_PAGES_AS_OF` when set (the demo's sample date), else the real date."""
+    as_of: date | None = request.app.state.settings.pages_as_of
+    return as_of or date.today()
 
 
 def _same_origin(request: Request) -> bool:

@@ -9,6 +9,7 @@ import time
 from urllib.parse import unquote
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from gateway.auth.principal import authenticate
@@ -16,6 +17,7 @@ from gateway.auth.roles import default_roles
 from gateway.auth.tokens import mint_token
 from gateway.outcomes import FhirError
 from gateway.pages.handling import COOKIE, render
+from gateway.pages.staff import StaffMember, staff_list
 from gateway.request_context import Caller, current_caller
 from gateway.security import audit
 
@@ -32,9 +34,19 @@ def _local_minting(request: Request) -> bool:
     return not request.app.state.settings.jwks_url
 
 
+def _staff(request: Request) -> list[StaffMember]:
+    """The staff picker of the development sign-in (none when tokens come from an identity provider)."""
+    if not _local_minting(request):
+        return []
+    with request.app.state.repo.reading() as conn:
+        return staff_list(conn)
+
+
 async def login_form(request: Request) -> Response:
+    staff = await run_in_threadpool(_staff, request)
     return render(request, None, "login.html", roles=[default_roles().get(r) for r in PAGE_ROLES],
-                  local=_local_minting(request), next=_next(request.query_params.get("next")), error=None)
+                  local=_local_minting(request), next=_next(request.query_params.get("next")), error=None,
+                  staff=staff)
 
 
 async def login(request: Request) -> Response:
@@ -42,12 +54,12 @@ async def login(request: Request) -> Response:
     settings = request.app.state.settings
     target = _next(str(form.get("next") or ""))
     token = str(form.get("token") or "").strip()
-    user = str(form.get("user") or "").strip()
+    user = str(form.get("staff") or "").strip() or str(form.get("user") or "").strip()
     role = str(form.get("role") or "")
     error = None
     if not token and _local_minting(request):
         if not user or role not in PAGE_ROLES:
-            error = "Enter your name and choose a role."
+            error = "Choose a member of staff or enter your user id, and choose a role."
         else:
             teams = [t for t in str(form.get("team") or "").split() if t]
             token = mint_token(settings, user, role, teams)
@@ -57,7 +69,8 @@ async def login(request: Request) -> Response:
         principal, error = None, f"That token was not accepted: {exc}"
     if principal is None:
         return render(request, None, "login.html", 400 if error else 401, roles=[default_roles().get(r) for r in
-                      PAGE_ROLES], local=_local_minting(request), next=target, error=error or "Sign in first.")
+                      PAGE_ROLES], local=_local_minting(request), next=target, error=error or "Sign in first.",
+                      staff=await run_in_threadpool(_staff, request))
     who = Caller(principal, "page-login", request.client.host if request.client else None)
     current_caller.set(who)
     await audit(request, who, "login", None, query="page sign-in")

@@ -8,17 +8,22 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from gateway.assessments.records import find_all
-from gateway.linking.demographics import is_golden
 from gateway.outcomes import bad_request
-from gateway.pages.caseload import caseload
-from gateway.pages.handling import can, need, readable_types, render
+from gateway.pages.caseload import CaseloadPerson, caseload
+from gateway.pages.caseload_cache import CaseloadCache
+from gateway.pages.caseload_view import SORTS, CaseloadView
+from gateway.pages.finding import Found, find_people
+from gateway.pages.handling import can, need, readable_types, render, today
 from gateway.pages.person_view import OMAHA_READS, person_view, recent_events
-from gateway.pages.sources import SOURCES, identifier_source
 from gateway.request_context import Caller
 from gateway.security import audit
+from gateway.staff import practitioner_refs
 
-SEARCH_LIMIT = 50
+
+def caseload_cache(request: Request) -> CaseloadCache:
+    """This process's caseload cache (one per app)."""
+    cache: CaseloadCache = request.app.state.__dict__.setdefault("caseload_cache", CaseloadCache())
+    return cache
 
 
 def _week(request: Request) -> date | None:
@@ -36,14 +41,21 @@ async def _caseload_page(request: Request, who: Caller, template: str) -> Respon
     readable = readable_types(who)
     repo = request.app.state.repo
     week = _week(request)
+    as_of = week or today(request)  # a past week shows the caseload as it stood then
 
-    def work() -> tuple[list, date]:  # type: ignore[type-arg]
+    view = CaseloadView.of(request.query_params)
+
+    def work() -> tuple[list[CaseloadPerson], date, list[str]]:
         with repo.reading() as conn:
-            return caseload(conn, readable, week, date.today())
+            people, week_end = caseload(conn, readable, week, as_of, caseload_cache(request))
+            mine = practitioner_refs(conn, who.principal.user) if view.mine else []
+        return people, week_end, mine
 
-    people, week_end = await run_in_threadpool(work)
+    people, week_end, mine = await run_in_threadpool(work)
+    shown = view.apply(people, mine)
     await audit(request, who, "search-type", "Patient", query=f"page {template.removesuffix('.html')} week={week_end}")
-    return render(request, who, template, people=people, week_end=week_end)
+    return render(request, who, template, people=shown, total=len(people), week_end=week_end, view=view,
+                  sorts=SORTS, as_of=as_of)
 
 
 async def caseload_page(request: Request, who: Caller) -> Response:
@@ -54,37 +66,20 @@ async def meeting_page(request: Request, who: Caller) -> Response:
     return await _caseload_page(request, who, "meeting.html")
 
 
-def _query(q: str) -> list[tuple[str, str]]:
-    digits = q.replace(" ", "")
-    if digits.isdigit():
-        return [("identifier", digits)]
-    return [("name", q)]
-
-
 async def search_page(request: Request, who: Caller) -> Response:
     need(who, "s", "Patient")
     q = (request.query_params.get("q") or "").strip()
     repo = request.app.state.repo
 
-    def work() -> list[dict]:  # type: ignore[type-arg]
+    def work() -> list[Found]:
         if not q:
             return []
         with repo.reading() as conn:
-            found = find_all(conn, "Patient", _query(q))
-        return found[:SEARCH_LIMIT]
+            return find_people(conn, q)
 
-    found = await run_in_threadpool(work)
-    results = [{"id": p["id"], "golden": is_golden(p), "name": _display(p), "birthDate": p.get("birthDate", ""),
-                "source": SOURCES.get(identifier_source(p) or "gateway", SOURCES["gateway"])} for p in found]
+    results = await run_in_threadpool(work)
     await audit(request, who, "search-type", "Patient", query=f"page people q={q}")
     return render(request, who, "search.html", q=q, results=results)
-
-
-def _display(patient: dict) -> str:  # type: ignore[type-arg]
-    for name in patient.get("name", []):
-        if name.get("use") not in ("old", "maiden"):
-            return name.get("text") or " ".join([*name.get("given", []), name.get("family", "")]).strip()
-    return "Unnamed"
 
 
 async def person_page(request: Request, who: Caller) -> Response:
@@ -92,7 +87,7 @@ async def person_page(request: Request, who: Caller) -> Response:
     patient_id = request.path_params["patient_id"]
     repo = request.app.state.repo
     omaha_allowed = can(who, "r", *OMAHA_READS)
-    view = await run_in_threadpool(person_view, repo, patient_id, readable_types(who), omaha_allowed)
+    view = await run_in_threadpool(person_view, repo, patient_id, readable_types(who), omaha_allowed, today(request))
     if view.record.person_id != patient_id:
         return RedirectResponse(f"/app/people/{view.record.person_id}", status_code=303)
     await audit(request, who, "read", "Patient", patient_id, query="page person (integrated record)")

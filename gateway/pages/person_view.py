@@ -5,7 +5,7 @@ by side, the timeline, the sections, and the Omaha assessment (the same `person_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from adapters.omaha.model import Problem
@@ -16,8 +16,10 @@ from gateway.assessments.view import person_assessment
 from gateway.pages.caseload import person_name
 from gateway.pages.chart import SCALES, legend_svg, summary, trend_svg
 from gateway.pages.demographics import Demographics, demographics
+from gateway.pages.falls import Fall, falls
 from gateway.pages.record import PersonRecord, gather_record
 from gateway.pages.sections import Sections, sections
+from gateway.pages.summary import SummaryLine, summary_card
 from gateway.pages.timeline import Event, timeline
 from gateway.repository.sql import SqlRepository
 
@@ -52,6 +54,8 @@ class PersonView:
     omaha: list[OmahaProblem] | None  # None: the user may not read the assessment
     suggestions: list[Suggestion]
     legend: list[tuple[str, str]]
+    summary: list[SummaryLine]
+    falls: list[Fall]
 
 
 def _omaha(problems: list[Problem], trends: list[ProblemTrend]) -> list[OmahaProblem]:
@@ -68,7 +72,8 @@ def _omaha(problems: list[Problem], trends: list[ProblemTrend]) -> list[OmahaPro
     return out
 
 
-def person_view(repo: SqlRepository, patient_id: str, readable: set[str], omaha_allowed: bool) -> PersonView:
+def person_view(repo: SqlRepository, patient_id: str, readable: set[str], omaha_allowed: bool,
+                today: date | None = None) -> PersonView:
     """The person page's content for `patient_id` (any of the person's records)."""
     with repo.reading() as conn:
         record = gather_record(conn, patient_id, readable)
@@ -80,8 +85,12 @@ def person_view(repo: SqlRepository, patient_id: str, readable: set[str], omaha_
         omaha = _omaha(assessed.assessment.problems, assessed.trends)
         suggestions = assessed.suggestions
     legend = [(s.label, legend_svg(s)) for s in SCALES]
-    return PersonView(record, name, birth, demographics(record), timeline(record), sections(record), omaha,
-                      suggestions, legend)
+    parts = sections(record)
+    found = falls(record)
+    omaha_active = sum(1 for p in omaha or [] if p.problem.status == "active")
+    card = summary_card(record, parts, found, omaha_active, today or date.today())
+    return PersonView(record, name, birth, demographics(record), timeline(record), parts, omaha,
+                      suggestions, legend, card, found)
 
 
 def recent_events(events: list[Event]) -> list[Event]:

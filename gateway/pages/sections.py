@@ -10,11 +10,13 @@ from gateway.pages.caseload_marker import caseload_marker, is_caseload_marker
 from gateway.pages.record import PersonRecord
 from gateway.pages.sources import Source, is_omaha, source_of
 from gateway.pages.text import concept_text, period_of, show_day
+from gateway.pages.words import activity_status_words, category_words
 
 FhirJson = dict[str, Any]
 _HOURS = "https://care-gateway.example/fhir/StructureDefinition/unpaid-care-hours-per-week"
 _BUDGET = "https://care-gateway.example/fhir/StructureDefinition/social-care-personal-budget-weekly"
 _INFORMAL = "informal-support"
+IN_PLACE = ("in-progress", "on-hold")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class Sections:
     medication: list[Line] = field(default_factory=list)
     allergies: list[Line] = field(default_factory=list)
     services: list[Line] = field(default_factory=list)
+    services_in_place: list[Line] = field(default_factory=list)  # the services running now (or on hold)
     goals: list[Line] = field(default_factory=list)
     budget: str | None = None
     network: list[Supporter] = field(default_factory=list)
@@ -62,7 +65,7 @@ def _problems(record: PersonRecord, patients: dict[str, FhirJson]) -> list[Line]
     for res in record.of("Condition"):
         if is_omaha(res) or _status(res) not in ("active", "recurrence", "relapse"):
             continue
-        category = ", ".join(c for c in (concept_text(x) for x in res.get("category", [])) if c)
+        category = ", ".join(c for c in (category_words(x) for x in res.get("category", [])) if c)
         out.append(Line(concept_text(res.get("code")) or "Condition", category,
                         res.get("onsetDateTime") or res.get("recordedDate") or "", source_of(res, patients)))
     return sorted(out, key=lambda line: line.when, reverse=True)
@@ -115,8 +118,11 @@ def _plans(record: PersonRecord, patients: dict[str, FhirJson], sections: Sectio
             when = f"from {show_day(start)}" + (f" to {show_day(end)}" if end else "") if start else ""
             text = concept_text(detail.get("code")) or "Service"
             status = detail.get("status", "")
-            sections.services.append(Line(f"{text} ({status})" if status else text,
-                                          "; ".join(x for x in (detail.get("description"), by) if x), when, source))
+            line = Line(f"{text} ({activity_status_words(status)})" if status else text,
+                        "; ".join(x for x in (detail.get("description"), by) if x), when, source)
+            sections.services.append(line)
+            if status in IN_PLACE:
+                sections.services_in_place.append(Line(text, line.detail, when, source))
     for goal in record.of("Goal"):
         sections.goals.append(Line(concept_text(goal.get("description")) or "Goal", goal.get("lifecycleStatus", ""),
                                    goal.get("startDate", ""), source_of(goal, patients)))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
+
+from adapters.display import day_of, show_day
+
+__all__ = ["concept_text", "day_of", "period_of", "show_day"]
 
 
 def concept_text(concept: Any) -> str | None:
@@ -22,19 +25,3 @@ def period_of(period: Any) -> tuple[str | None, str | None]:
     if not isinstance(period, dict):
         return None, None
     return period.get("start"), period.get("end")
-
-
-def day_of(value: str | None) -> date | None:
-    """The calendar day of an ISO date or dateTime (None when it is not one)."""
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def show_day(value: str | None) -> str:
-    """`21 Aug 2025`, or the text as given when it is not a date."""
-    day = day_of(value)
-    return day.strftime("%d %b %Y").lstrip("0") if day else (value or "")

@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from gateway.pages.falls import is_fall
 from gateway.pages.record import FhirJson, PersonRecord
 from gateway.pages.sources import Source, is_omaha, source_of
 from gateway.pages.text import concept_text, day_of, period_of
+from gateway.pages.words import unit_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +23,18 @@ class Event:
     text: str
     source: Source
     who: str | None = None
+    also: tuple[Source, ...] = ()  # further systems that record the same event (merged into this one)
 
     @property
     def day(self) -> date | None:
         return day_of(self.when)
 
+    @property
+    def sources(self) -> list[Source]:
+        return [self.source, *(s for s in self.also if s != self.source)]
 
+
+FALL = "Fall"
 PLANNED = {"proposed", "pending", "booked", "waitlist"}  # appointments that have not happened (yet)
 Found = Iterator[tuple[str | None, str, str, str | None]]  # (when, kind, text, who)
 
@@ -54,6 +62,9 @@ def _appointments(res: FhirJson, record: PersonRecord) -> Found:
 def _conditions(res: FhirJson, record: PersonRecord) -> Found:
     if is_omaha(res):
         return
+    if is_fall(res):
+        yield res.get("onsetDateTime") or res.get("recordedDate"), FALL, "Fall", record.name_of(res.get("recorder"))
+        return
     when = res.get("recordedDate") or res.get("onsetDateTime")
     yield when, "Diagnosis", concept_text(res.get("code")) or "Condition", record.name_of(res.get("recorder"))
 
@@ -78,10 +89,14 @@ def _immunisations(res: FhirJson, record: PersonRecord) -> Found:
 
 def _observations(res: FhirJson, record: PersonRecord) -> Found:
     quantity = res.get("valueQuantity")
+    if is_fall(res):
+        yield res.get("effectiveDateTime"), FALL, "Fall", record.name_of(next(iter(res.get("performer", [])), None))
+        return
     if is_omaha(res) or quantity is None:
         return  # ratings show in the assessment; coded findings without a value are noise here
     what = concept_text(res.get("code")) or "Measurement"
-    yield res.get("effectiveDateTime"), "Measurement", f"{what}: {quantity.get('value')} {quantity.get('unit', '')}", \
+    unit = unit_words(quantity.get("code") or quantity.get("unit"))
+    yield res.get("effectiveDateTime"), "Measurement", f"{what}: {quantity.get('value')} {unit}".rstrip(), \
         record.name_of(next(iter(res.get("performer", [])), None))
 
 
@@ -139,8 +154,42 @@ READERS: dict[str, Callable[[FhirJson, PersonRecord], Found]] = {
 }
 
 
+def _merge_key(event: Event) -> tuple[object, ...] | None:
+    """Events with the same key are one thing that happened: a fall recorded twice on a day (by
+    any system), or a visit recorded as a contact and as the appointment it fulfilled."""
+    if event.kind == FALL:
+        return (event.day, FALL)
+    if event.kind == "Contact":
+        return (event.day, "visit", event.text, event.who)
+    if event.kind == "Appointment" and event.text.endswith(" (fulfilled)"):
+        return (event.day, "visit", event.text.removesuffix(" (fulfilled)"), event.who)
+    return None
+
+
+def _merged(events: list[Event]) -> list[Event]:
+    kept: dict[tuple[object, ...], Event] = {}
+    out: list[Event] = []
+    for event in events:
+        key = _merge_key(event)
+        if key is None:
+            out.append(event)
+            continue
+        first = kept.get(key)
+        if first is None:
+            kept[key] = event
+            out.append(event)
+            continue
+        # The contact stays (it is the visit as it happened); the other record adds its source.
+        keep, other = (event, first) if first.kind == "Appointment" and event.kind == "Contact" else (first, event)
+        merged = Event(keep.when, keep.kind, keep.text, keep.source, keep.who or other.who,
+                       tuple(dict.fromkeys([*keep.also, other.source, *other.also])))
+        kept[key] = merged
+        out[out.index(first)] = merged
+    return out
+
+
 def timeline(record: PersonRecord) -> list[Event]:
-    """Every dated event in the record, newest first."""
+    """Every dated event in the record, newest first; one visit or one fall is one event."""
     patients = record.patients
     events = []
     for res_type, read in READERS.items():
@@ -149,4 +198,4 @@ def timeline(record: PersonRecord) -> list[Event]:
             for when, kind, text, who in read(res, record):
                 if when:
                     events.append(Event(str(when), kind, text, source, who))
-    return sorted(events, key=lambda e: e.when, reverse=True)
+    return _merged(sorted(events, key=lambda e: e.when, reverse=True))

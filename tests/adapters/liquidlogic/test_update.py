@@ -90,7 +90,7 @@ def test_an_old_assessment_is_due_a_review(margaret: tuple[dict, list[dict]]) ->
     patient, assessment = margaret
     later = datetime(2026, 9, 1, tzinfo=UTC)
     doc = build_update(patient, [_rating("35", "Nutrition", "improved", "2 - x", "3 - y")], NURSE, later, assessment)
-    assert doc["review"]["reasons"] == ["The last assessment (21 July 2025) is over a year old."]
+    assert doc["review"]["reasons"] == ["The last assessment (21 Jul 2025) is over a year old."]
 
 
 def test_event_reference_is_new_per_change_and_stable_per_retry(margaret: tuple[dict, list[dict]]) -> None:
