@@ -3,7 +3,6 @@ transaction (taken only when something changed: the rules are read first)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -14,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway.alerts.evaluate import Changes, evaluate, firing_now
 from gateway.alerts.rules import registered
 from gateway.alerts.tables import alert_state
+from gateway.periodic import Periodic
 from gateway.settings import Settings
 from gateway.storage.times import now_us
 
@@ -45,39 +45,19 @@ def alert_metrics(conn: Connection, _now: int) -> Iterable[Metric]:
     return [gauge]
 
 
-class AlertJob:
+class AlertJob(Periodic):
     """Runs `check_alerts` every `alert_check_s` (the first check one period after start)."""
 
+    name = "alert check"
+
     def __init__(self, writer: Engine, reader: Engine, settings: Settings) -> None:
+        super().__init__()
         self.writer = writer
         self.reader = reader
         self.settings = settings
-        self._task: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+    def period(self) -> float:
+        return max(1.0, self.settings.alert_check_s)
 
-    def start(self) -> None:
-        self._stop.clear()
-        self._task = asyncio.create_task(self._loop(), name="alerts")
-
-    async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        period = max(1.0, self.settings.alert_check_s)
-        while not self._stop.is_set():
-            try:
-                await asyncio.wait_for(self._stop.wait(), period)
-                return
-            except TimeoutError:
-                pass
-            try:
-                await run_in_threadpool(check_alerts, self.writer, self.reader, self.settings)
-            except Exception:  # noqa: BLE001 - try again next period
-                log.exception("alert check failed")
+    async def tick(self) -> None:
+        await run_in_threadpool(check_alerts, self.writer, self.reader, self.settings)

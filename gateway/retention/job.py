@@ -3,13 +3,13 @@ after start-up and then every `GATEWAY_RETENTION_INTERVAL_HOURS`, counting what 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from gateway.periodic import Periodic
 from gateway.retention.run import Purged, run_retention
 from gateway.settings import Settings
 
@@ -17,10 +17,13 @@ log = logging.getLogger(__name__)
 FIRST_PASS_AFTER_S = 300.0
 
 
-class RetentionJob:
+class RetentionJob(Periodic):
     """Runs `run_retention` periodically until stopped."""
 
+    name = "retention pass"
+
     def __init__(self, engine: Engine, settings: Settings, registry: CollectorRegistry) -> None:
+        super().__init__()
         self.engine = engine
         self.settings = settings
         self.purged = Counter("gateway_retention_purged", "Items removed by retention, by kind", ["kind"],
@@ -29,22 +32,16 @@ class RetentionJob:
                                 registry=registry)
         self.last_run = Gauge("gateway_retention_last_run_timestamp_seconds", "When retention last ran",
                               registry=registry)
-        self._task: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+    def period(self) -> float:
+        return self.settings.retention_interval_hours * 3600
 
-    def start(self) -> None:
-        self._stop.clear()
-        self._task = asyncio.create_task(self._loop(), name="retention")
+    def first_wait(self) -> float:
+        # The first pass waits a few minutes, so a gateway restarting in a loop does not purge in a loop.
+        return min(FIRST_PASS_AFTER_S, self.period())
 
-    async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
+    async def tick(self) -> None:
+        await self.run_once()
 
     async def run_once(self) -> list[Purged]:
         results = await run_in_threadpool(run_retention, self.engine, self.settings)
@@ -55,18 +52,3 @@ class RetentionJob:
                 self.purged.labels(item.name).inc(item.removed)
         self.last_run.set_to_current_time()
         return results
-
-    async def _loop(self) -> None:
-        # The first pass waits a few minutes, so a gateway restarting in a loop does not purge in a loop.
-        wait = min(FIRST_PASS_AFTER_S, self.settings.retention_interval_hours * 3600)
-        while True:
-            try:
-                await asyncio.wait_for(self._stop.wait(), max(1.0, wait))
-                return
-            except TimeoutError:
-                pass
-            try:
-                await self.run_once()
-            except Exception:  # noqa: BLE001 - try again next interval
-                log.exception("retention pass failed")
-            wait = self.settings.retention_interval_hours * 3600
