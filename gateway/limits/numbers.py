@@ -38,8 +38,10 @@ def optional_number(raw: str | None, name: str, default: int, *, least: int = 0,
 
 
 def row_id(raw: str, what: str) -> int:
-    """A numeric row id from a path: 404 when it is not digits or is beyond a 64-bit integer (no such
-    row can exist), rather than a database overflow."""
-    if not is_ascii_digits(raw) or len(raw) > _MAX_DIGITS or int(raw) > MAX_ID:
+    """A numeric row id from a path: 400 when it is not ASCII digits, 404 when it is beyond a 64-bit
+    integer (no such row can exist), rather than a database overflow."""
+    if not is_ascii_digits(raw):
+        raise bad_request(f"{raw[:40]!r} is not a {what} number")
+    if len(raw) > _MAX_DIGITS or int(raw) > MAX_ID:
         raise not_found(f"No {what} {raw[:40]!r}")
     return int(raw)

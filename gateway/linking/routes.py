@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 
 def _actor(who: Caller) -> Actor:
-    return Actor(who.principal.user, who.principal.role, who.request_id, who.client)
+    return Actor(who.principal.user, who.principal.role, who.audit_request_id, who.client)
 
 
 def _int(request: Request, name: str, default: int, most: int) -> int:

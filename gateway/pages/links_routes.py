@@ -88,7 +88,7 @@ async def decide_page(request: Request, who: Caller) -> Response:
     act = DECISIONS.get(decision)
     if act is None:
         raise bad_request(f"Unknown decision {decision!r}: use confirm, reject or reopen")
-    actor = Actor(who.principal.user, who.principal.role, who.request_id, who.client)
+    actor = Actor(who.principal.user, who.principal.role, who.audit_request_id, who.client)
     repo = request.app.state.repo
 
     def work() -> None:
