@@ -24,8 +24,9 @@ from sqlalchemy.exc import DBAPIError
 
 from gateway.storage.engine import Database
 
-# SQLite calls the progress handler every this many VM instructions: often enough to stop within
-# milliseconds, rare enough to cost nothing measurable (one Python call per ~50 µs of work).
+# SQLite calls the progress handler every this many VM instructions: often enough to stop a long
+# statement within milliseconds, rarely enough that a point read or a small search never calls it
+# (bench/limits_overhead.py measures what it costs).
 _SQLITE_STEPS = 20_000
 _PG_QUERY_CANCELED = "57014"
 

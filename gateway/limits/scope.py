@@ -37,11 +37,13 @@ class _Watch:
         self._task: asyncio.Task[None] | None = None
         self.finished = False  # the response has been sent: a disconnect now is the normal end
 
-    def start(self) -> None:
+    def start(self, body_read: bool = True) -> None:
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._watch())
+            self._task = asyncio.get_running_loop().create_task(self._watch(body_read))
 
-    async def _watch(self) -> None:
+    async def _watch(self, body_read: bool) -> None:
+        # After the body a server's next message is the disconnect; anything else (a server that
+        # does not follow the ASGI spec here) ends the watch rather than spinning on it.
         while True:
             message = await self._receive()
             self._read.put_nowait(message)
@@ -49,9 +51,14 @@ class _Watch:
                 if not self.finished:
                     await self._on_disconnect()
                 return
+            if body_read or message.get("more_body", False):
+                return
+            body_read = True  # the (empty) body of a request without one: now wait for the end
 
     async def receive(self) -> Message:
         if self._task is not None:
+            if self._task.done() and self._read.empty():  # the watch has ended: read on directly
+                return await self._receive()
             return await self._read.get()
         message = await self._receive()
         if message["type"] == "http.request" and not message.get("more_body", False):
@@ -87,7 +94,7 @@ class RequestScope:
 
         watch = _Watch(receive, on_disconnect)
         if _has_no_body(scope):
-            watch.start()
+            watch.start(body_read=False)
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.body" and not message.get("more_body", False):

@@ -14,6 +14,7 @@ import pytest
 
 from gateway.auth.tokens import mint_token
 from gateway.settings import Settings
+from tests.conftest import BACKENDS
 from tests.gateway.api.live_server import running_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +25,8 @@ SEED = 13  # a fixed seed: the same requests every run, so a 5xx it finds is rep
 
 @pytest.mark.slow
 def test_no_generated_request_makes_a_5xx(settings: Settings, tmp_path: Path) -> None:
+    if len(BACKENDS) > 1 and settings.database_url.startswith("sqlite"):
+        pytest.skip("run once per CI run (DESIGN.md section 11: 2,000 requests in total), on PostgreSQL")
     quiet = settings.model_copy(update={"delivery_worker": False})
     token = mint_token(quiet, "schemathesis", "admin")
     with running_gateway(quiet) as base:
