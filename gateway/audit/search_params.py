@@ -116,7 +116,7 @@ def _token(column: Column[Any], system: str, numeric: bool = False) -> AuditPara
 
 def _id(value: str, _modifier: str | None) -> Clause:
     _, code = _split_token(value)
-    return c.seq == int(code) if code.isdigit() and int(code) <= _MAX_INT else false()
+    return c.seq == int(code) if is_ascii_digits(code) and len(code) <= 19 and int(code) <= _MAX_INT else false()
 
 
 def _type(value: str, _modifier: str | None) -> Clause:

@@ -43,6 +43,7 @@ NUMBER_CASES = [
     Case("search _cursor=²", "GET", f"/fhir/Patient?_cursor={SUPERSCRIPT_TWO}", 400),
     Case("vread version ²", "GET", f"/fhir/Patient/p1/_history/{SUPERSCRIPT_TWO}", 400),
     Case("AuditEvent _count=²", "GET", f"/fhir/AuditEvent?_count={SUPERSCRIPT_TWO}", 400),
+    Case("AuditEvent outcome=²", "GET", f"/fhir/AuditEvent?outcome={SUPERSCRIPT_TWO}", 400),
     Case("link candidates _count=²", "GET", f"/api/links/candidates?_count={SUPERSCRIPT_TWO}", 400),
     Case("link candidates _offset=²", "GET", f"/api/links/candidates?_offset={SUPERSCRIPT_TWO}", 400),
     Case("negative _count on search", "GET", "/fhir/Patient?_count=-1", 400),
@@ -80,6 +81,9 @@ BODY_CASES = [
     Case("a Bundle fullUrl that is an object", "POST", "/fhir", 400,
          b'{"resourceType": "Bundle", "type": "batch", "entry": [{"fullUrl": {"a": 1}, '
          b'"request": {"method": "POST", "url": "Patient"}, "resource": {"resourceType": "Patient"}}]}', JSON),
+    Case("an $expand count that is an object", "POST", "/fhir/ValueSet/$expand", 400,
+         b'{"resourceType": "Parameters", "parameter": [{"name": "url", "valueUri": "http://example.org/vs"}, '
+         b'{"name": "count", "valueInteger": {"a": 1}}]}', JSON),
     Case("Parameters.parameter that is not a list of objects", "POST", "/fhir/ConceptMap/$translate", 400,
          b'{"resourceType": "Parameters", "parameter": [1, 2]}', JSON),
     Case("JSON sent as a form content type (create)", "POST", "/fhir/Patient", 415,

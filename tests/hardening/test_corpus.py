@@ -118,3 +118,9 @@ def test_import_rows_take_only_a_positive_count(client: TestClient, auth: dict[s
     _outcome(client.get(f"{rows}?_cursor=²", headers=auth), 400)
     page = client.get(f"{rows}?_count=2", headers=auth)
     assert page.status_code == 200 and len(page.json()["rows"]) == 2
+
+
+def test_an_audit_event_id_of_unicode_digits_matches_nothing(shared_client: tuple[TestClient, dict[str, str]]) -> None:
+    client, auth = shared_client
+    response = client.get("/fhir/AuditEvent?_id=²", headers=auth)
+    assert response.status_code == 200 and response.json()["total"] == 0
