@@ -23,9 +23,9 @@ from gateway.interactions.history import history_bundle, parse_since
 from gateway.interactions.patch import apply_patch
 from gateway.interactions.search import search_bundle
 from gateway.limits.json_input import parse_json
-from gateway.limits.numbers import is_ascii_digits, optional_number
+from gateway.limits.numbers import MAX_VERSION, is_ascii_digits, optional_number
 from gateway.operations.registry import run_operation
-from gateway.outcomes import bad_request, not_allowed
+from gateway.outcomes import bad_request, not_allowed, not_found, precondition_failed
 from gateway.repository.base import FhirJson, WriteResult
 from gateway.repository.sql import SqlRepository
 from gateway.request_context import Caller
@@ -99,6 +99,8 @@ def _version(header: str | None) -> int | None:
     digits = header.strip().removeprefix("W/").strip('"')
     if not is_ascii_digits(digits) or len(digits) > 18:
         raise bad_request(f"If-Match {header!r} is not a version ETag like W/\"3\"")
+    if int(digits) > MAX_VERSION:
+        raise precondition_failed(f"If-Match {header!r} names a version that no resource has")
     return int(digits)
 
 
@@ -289,6 +291,8 @@ async def vread(res_type: str, res_id: str, version: str, request: Request, who:
     authorized(who, "vread", require_type(res_type))
     if not is_ascii_digits(version) or len(version) > 18:
         raise bad_request(f"Version {version!r} is not a number")
+    if int(version) > MAX_VERSION:
+        raise not_found(f"{res_type}/{res_id} has no version {version}")
     if res_type == "AuditEvent":
         body = await run_in_threadpool(read_audit_event, repo_of(request), res_id, version)
         await audit(request, who, "vread", res_type, res_id)

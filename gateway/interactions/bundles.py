@@ -19,6 +19,7 @@ import orjson
 
 from gateway.interactions.patch import apply_patch
 from gateway.interactions.search import search_bundle
+from gateway.limits.numbers import MAX_VERSION
 from gateway.outcomes import FhirError, bad_request, outcome, too_large
 from gateway.repository.base import FhirJson, StoredResource, WriteResult
 from gateway.repository.conditional import match_ids
@@ -76,6 +77,9 @@ def _parse_entry(index: int, raw: Any) -> Entry:
     if req.get("ifMatch"):
         digits = "".join(ch for ch in req["ifMatch"] if ch in "0123456789")[:18]
         if_match = int(digits) if digits else None
+        if if_match is not None and if_match > MAX_VERSION:
+            raise FhirError(outcome("error", "conflict", f"{where}.request.ifMatch names a version that no "
+                                    "resource has"), 412)
     return Entry(index, method, url, res_type, res_id, split.query, raw.get("fullUrl"), raw.get("resource"),
                  req.get("ifNoneExist"), if_match, frozenset(_conditional_references(raw.get("resource"))))
 

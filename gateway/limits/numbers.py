@@ -11,6 +11,9 @@ from gateway.outcomes import bad_request, not_found
 
 # Largest value a 64-bit signed integer column holds; a bigger id cannot name a stored row.
 MAX_ID = 2**63 - 1
+# Versions are 32-bit integer columns: a bigger version names nothing (and PostgreSQL refuses to
+# compare the column with it: "integer out of range", found by schemathesis on vread).
+MAX_VERSION = 2**31 - 1
 _MAX_DIGITS = 19
 
 
