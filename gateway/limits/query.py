@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gateway.outcomes import too_costly
+from gateway.outcomes import bad_request, too_costly
 
 
 def _value_count(raw: str) -> int:
@@ -19,7 +19,13 @@ def _value_count(raw: str) -> int:
 
 def check_search_size(params: Sequence[tuple[str, str]], *, max_params: int, max_values: int,
                       max_sort_keys: int) -> None:
-    """400 (too-costly) naming the limit when a search is bigger than the settings allow."""
+    """400 (too-costly) naming the limit when a search is bigger than the settings allow; 400 for a
+    NUL in a name or value (a form body or a Bundle entry's search URL, which the URL check in
+    body.py does not see)."""
+    for name, raw in params:
+        if "\x00" in name or "\x00" in raw:  # PostgreSQL text cannot hold it: a 500 there, not a match
+            raise bad_request(f"The search parameter {name[:40]!r} contains a NUL character, which is not accepted",
+                              [name[:40]])
     if len(params) > max_params:
         raise too_costly(f"The search has {len(params)} parameters; at most {max_params} are accepted "
                          "(GATEWAY_MAX_SEARCH_PARAMS)")

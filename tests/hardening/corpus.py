@@ -68,6 +68,11 @@ SEARCH_SIZE_CASES = [
     Case("60 _sort keys", "GET", "/fhir/Patient?_sort=" + ",".join(["name", "-birthdate", "gender", "_id"] * 15), 400),
     Case("a NUL in a search value", "GET", "/fhir/Patient?name=a%00b", 400),
     Case("a NUL in an /api query", "GET", "/api/links/candidates?patient=a%00b", 400),
+    Case("a NUL in a form search", "POST", "/fhir/Patient/_search", 400, b"name=a%00b",
+         {"Content-Type": "application/x-www-form-urlencoded"}),
+    Case("a NUL in a Bundle entry's search", "POST", "/fhir", 400,
+         b'{"resourceType": "Bundle", "type": "transaction", "entry": [{"request": {"method": "GET", '
+         b'"url": "Patient?name=a%00b"}}]}', {"Content-Type": "application/fhir+json"}),
 ]
 
 BODY_CASES = [
