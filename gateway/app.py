@@ -113,8 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost last: headers and request ids on every answer, then size limits, then the budget.
     app.add_middleware(FhirNegotiation)
     app.add_middleware(RequestScope, timeout_ms=settings.request_db_timeout_ms)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
-                       by_prefix=[("/api/imports/", settings.import_upload_max_bytes)])
+    # The import upload streams to disk and checks GATEWAY_IMPORT_UPLOAD_MAX_BYTES itself.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, by_prefix=[("/api/imports/", None)])
     app.add_middleware(SecurityHeaders, https_base=settings.base_url.startswith("https://"))
     ops = install_operations(app, repo, settings)  # metrics middleware (outermost), /metrics, jobs
     app.include_router(health_router)

@@ -2,7 +2,8 @@
 
 A declared Content-Length over the limit is answered 413 before a byte of the body is read; a body
 without one (chunked) is counted as it arrives and stopped at the limit, so no route ever holds
-more than the limit in memory. The import upload route keeps its own, larger limit.
+more than the limit in memory. A path prefix may have its own limit, or none here (`None`): the
+import upload route streams to disk and enforces `GATEWAY_IMPORT_UPLOAD_MAX_BYTES` itself.
 """
 
 from __future__ import annotations
@@ -42,12 +43,12 @@ async def _answer(send: Send, status: int, body: OperationOutcome) -> None:
 class BodyLimit:
     """ASGI middleware: 413 for a body over its path's limit, 400 for a NUL in the path or query."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, by_prefix: Sequence[tuple[str, int]] = ()) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, by_prefix: Sequence[tuple[str, int | None]] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.by_prefix = tuple(by_prefix)
 
-    def limit_for(self, path: str) -> int:
+    def limit_for(self, path: str) -> int | None:
         for prefix, limit in self.by_prefix:
             if path.startswith(prefix):
                 return limit
@@ -62,6 +63,9 @@ class BodyLimit:
                                              "which is not accepted"))
             return
         limit = self.limit_for(scope["path"])
+        if limit is None:  # the route bounds its own body
+            await self.app(scope, receive, send)
+            return
         declared = _declared_length(scope)
         if declared is not None and declared > limit:
             await _answer(send, 413, _too_large(limit).outcome)

@@ -1,6 +1,6 @@
 """The body limit holds while the body streams: a declared length over the limit is refused before
 a byte is read, a chunked body is stopped at the limit (the client's later chunks are never pulled),
-and a path with its own limit (the import upload) gets that one instead."""
+and a path with its own limit gets that one instead (the import upload route bounds its own body)."""
 
 from __future__ import annotations
 
@@ -67,12 +67,15 @@ def test_a_chunked_body_stops_at_the_limit() -> None:
     assert status == 413 and pulled == 65  # one chunk past the limit, not the other 935
 
 
-def test_the_import_upload_keeps_its_own_larger_limit() -> None:
+def test_a_path_can_have_its_own_limit_or_bound_its_body_itself() -> None:
     app = BodyLimit(_reading_app, max_bytes=64 * KIB, by_prefix=[("/api/imports/", 256 * KIB)])
     assert _call(app, "/api/imports/systmone", [b"x" * KIB] * 200) == (200, 200)
     assert _call(app, "/api/imports/systmone", [b"x" * KIB] * 1000) == (413, 257)
     assert _call(app, "/api/imports/systmone", [b"x"], declared=300 * KIB) == (413, 0)
     assert _call(app, "/fhir", [b"x" * KIB] * 200)[0] == 413
+    exempt = BodyLimit(_reading_app, max_bytes=64 * KIB, by_prefix=[("/api/imports/", None)])
+    assert _call(exempt, "/api/imports/systmone", [b"x" * KIB] * 1000) == (200, 1000)
+    assert _call(exempt, "/api/links/link", [b"x" * KIB] * 1000)[0] == 413
 
 
 def test_a_nul_in_the_url_is_refused() -> None:
