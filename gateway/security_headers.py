@@ -3,8 +3,8 @@ X-Request-ID header belong to the metrics middleware, gateway/monitoring/request
 
 - `X-Frame-Options: DENY` and CSP `frame-ancestors 'none'` everywhere (no clickjacking); the pages
   get a CSP that allows only the gateway's own scripts, styles and images.
-- `Cache-Control: no-store` on FHIR and API answers; pages `private, no-cache` (DESIGN.md section
-  11, "Offline and caching") unless the page set its own.
+- `Cache-Control: no-store` on FHIR and API answers, and on pages until offline copies exist (the
+  hazard log, docs/safety, asks it; DESIGN.md section 11's `private, no-cache` comes with them).
 - `Strict-Transport-Security` when the request came over https or the public base URL is https.
 """
 
@@ -41,7 +41,7 @@ class SecurityHeaders:
                 headers["X-Content-Type-Options"] = "nosniff"
                 if page:
                     headers["Content-Security-Policy"] = PAGE_CSP
-                    headers.setdefault("Cache-Control", "private, no-cache")
+                    headers.setdefault("Cache-Control", "no-store")
                 elif path.startswith(("/fhir", "/api")):
                     headers["Content-Security-Policy"] = API_CSP
                     headers["Cache-Control"] = "no-store"

@@ -113,7 +113,7 @@ def render(request: Request, who: Caller | None, template: str, http_status: int
         context.setdefault("staff_known", known is not None)
     html = env.get_template(template).render(request=request, who=who, can=(lambda p, *t: who is not None and
                                                                              can(who, p, *t)), **context)
-    return HTMLResponse(html, status_code=http_status, headers={"Cache-Control": "private, no-cache"})
+    return HTMLResponse(html, status_code=http_status, headers={"Cache-Control": "no-store"})
 
 
 def today(request: Request) -> date:

@@ -24,10 +24,10 @@ def test_fhir_and_api_answers_are_not_stored_or_framed(fhir: FhirApi) -> None:
         assert "strict-transport-security" not in response.headers  # plain http
 
 
-def test_pages_get_a_policy_and_private_caching(client: TestClient) -> None:
+def test_pages_get_a_policy_and_are_not_cached(client: TestClient) -> None:
     page = client.get("/app/login")
     assert page.status_code == 200
-    assert page.headers["cache-control"] == "private, no-cache"
+    assert page.headers["cache-control"] == "no-store"  # no offline copies yet: see docs/safety
     policy = page.headers["content-security-policy"]
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
     assert page.headers["x-frame-options"] == "DENY"
