@@ -22,6 +22,9 @@ from gateway.health import router as health_router
 from gateway.imports.liveness import sweep_stale_runs
 from gateway.imports.routes import router as imports_router
 from gateway.imports.uploads import upload_root
+from gateway.limits.body import BodyLimit
+from gateway.limits.budget import bound_database
+from gateway.limits.scope import RequestScope
 from gateway.linking.hooks import install as install_linking
 from gateway.linking.routes import router as links_router
 from gateway.negotiation import FhirNegotiation
@@ -36,6 +39,7 @@ from gateway.repository.sql import SqlRepository
 from gateway.routes import read_route
 from gateway.routes import router as fhir_router
 from gateway.security import audit_failure, audit_write_hook
+from gateway.security_headers import SecurityHeaders
 from gateway.settings import Settings, get_settings
 from gateway.storage.engine import open_database
 from gateway.storage.migrate import require_current
@@ -54,6 +58,7 @@ _NO_TELEMETRY: dict[str, Any] = (
 def build_repository(settings: Settings, check_schema: bool = True) -> SqlRepository:
     """The repository with every write hook the gateway runs inside write transactions."""
     db = open_database(settings.database_url)
+    bound_database(db)  # before the first connection: request-scoped queries obey the request's budget
     if check_schema:
         require_current(db.reader)
     endpoint_hook = make_endpoint_hook(policy_from_settings(settings))
@@ -105,7 +110,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.export_worker = exporter
     app.state.audit_failure = audit_failure
     errors.install(app)
+    # Outermost last: headers and request ids on every answer, then size limits, then the budget.
     app.add_middleware(FhirNegotiation)
+    app.add_middleware(RequestScope, timeout_ms=settings.request_db_timeout_ms)
+    # The import upload streams to disk and checks GATEWAY_IMPORT_UPLOAD_MAX_BYTES itself.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, by_prefix=[("/api/imports/", None)])
+    app.add_middleware(SecurityHeaders, https_base=settings.base_url.startswith("https://"))
     ops = install_operations(app, repo, settings)  # metrics middleware (outermost), /metrics, jobs
     app.include_router(health_router)
     app.include_router(subscriptions_router)

@@ -12,8 +12,10 @@ import uuid
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.limits.budget import current_budget, stopped_by_budget
 from gateway.outcomes import FhirError, outcome
 from gateway.responses import FhirResponse
 
@@ -62,6 +64,19 @@ async def validation_error(request: Request, exc: Exception) -> FhirResponse:
     return FhirResponse({"resourceType": "OperationOutcome", "issue": issues}, status_code=400)
 
 
+async def database_error(request: Request, exc: Exception) -> FhirResponse:
+    """A statement stopped by the request's budget (time ran out, or the client left) is a 503 the
+    client can act on; any other database failure is unexpected."""
+    if not stopped_by_budget(exc):
+        return await unexpected_error(request, exc)
+    budget = current_budget.get()
+    limit = f"{budget.timeout_ms} ms" if budget is not None else "its time limit"
+    await _audit_failure(request, 503)
+    return FhirResponse(outcome("error", "timeout", f"The request's database work ran past {limit} and was stopped "
+                                "(GATEWAY_REQUEST_DB_TIMEOUT_MS): narrow the search or page through it"),
+                        status_code=503, headers={"Retry-After": "5"})
+
+
 async def unexpected_error(request: Request, exc: Exception) -> FhirResponse:
     ref = uuid.uuid4().hex[:12]
     log.exception("unhandled error %s on %s %s", ref, request.method, request.url.path)
@@ -76,4 +91,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(FhirError, fhir_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(DBAPIError, database_error)
     app.add_exception_handler(Exception, unexpected_error)

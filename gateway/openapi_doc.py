@@ -55,6 +55,13 @@ def _search_params(res_type: str) -> list[dict[str, Any]]:
     return params
 
 
+def _links(res_type: str) -> dict[str, Any]:
+    """What a client (or a stateful fuzzer) can do next with the resource a create returned.
+    See https://spec.openapis.org/oas/v3.1.0#link-object"""
+    return {name: {"operationId": f"{name}{res_type}", "parameters": {"id": "$response.body#/id"}}
+            for name in ("read", "update", "historyInstance", "delete")}
+
+
 def _type_paths(res_type: str) -> dict[str, Any]:
     tag = [res_type]
     writable = res_type not in READ_ONLY_TYPES
@@ -98,6 +105,7 @@ def _type_paths(res_type: str) -> dict[str, Any]:
             "tags": tag, "summary": f"Create {res_type}", "operationId": f"create{res_type}",
             "parameters": [_ref("parameters/If-None-Exist"), *prefer], "requestBody": _body(res_type),
             "responses": {**_responses("201", "Created"), "200": _ok("An existing match (conditional create)")}}
+        paths[f"/fhir/{res_type}"]["post"]["responses"]["201"]["links"] = _links(res_type)
         paths[f"/fhir/{res_type}"]["put"] = {
             "tags": tag, "summary": f"Conditional update {res_type}", "operationId": f"conditionalUpdate{res_type}",
             "parameters": [*prefer], "requestBody": _body(res_type), "responses": _responses("200", "Updated")}

@@ -120,3 +120,18 @@ def forbidden(text: str) -> FhirError:
 
 def ok(text: str) -> OperationOutcome:
     return outcome("information", "informational", text)
+
+
+def too_costly(text: str, expression: list[str] | None = None) -> FhirError:
+    """A request asking for more than the gateway's limits allow (400, issue type too-costly)."""
+    return FhirError(outcome("error", "too-costly", text, expression), 400)
+
+
+def too_large(text: str) -> FhirError:
+    """A body or Bundle bigger than the gateway accepts (413)."""
+    return FhirError(outcome("error", "too-costly", text), 413)
+
+
+def timed_out(text: str) -> FhirError:
+    """Work stopped because it ran past its time limit (503, issue type timeout)."""
+    return FhirError(outcome("error", "timeout", text), 503)

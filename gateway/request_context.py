@@ -22,6 +22,12 @@ class Caller:
     client: str | None = None
     interaction: str = ""
     audited_writes: list[str] = field(default_factory=list)
+    client_request_id: str | None = None  # the client's own X-Request-Id, when well-formed
+
+    @property
+    def audit_request_id(self) -> str:
+        """The request id as the audit trail keeps it: the gateway's, then the client's beside it."""
+        return f"{self.request_id} {self.client_request_id}" if self.client_request_id else self.request_id
 
 
 current_caller: ContextVar[Caller | None] = ContextVar("current_caller", default=None)

@@ -10,7 +10,6 @@ from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
@@ -23,8 +22,10 @@ from gateway.interactions.bundles import process_bundle
 from gateway.interactions.history import history_bundle, parse_since
 from gateway.interactions.patch import apply_patch
 from gateway.interactions.search import search_bundle
+from gateway.limits.json_input import parse_json
+from gateway.limits.numbers import MAX_VERSION, is_ascii_digits, optional_number
 from gateway.operations.registry import run_operation
-from gateway.outcomes import bad_request, not_allowed
+from gateway.outcomes import bad_request, not_allowed, not_found, precondition_failed
 from gateway.repository.base import FhirJson, WriteResult
 from gateway.repository.sql import SqlRepository
 from gateway.request_context import Caller
@@ -89,18 +90,17 @@ async def json_body(request: Request) -> Any:
     raw = await request.body()
     if not raw:
         raise bad_request("The request has no body")
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise bad_request(f"The body is not valid JSON: {exc}") from None
+    return parse_json(raw, request.app.state.settings.max_json_depth)
 
 
 def _version(header: str | None) -> int | None:
     if not header:
         return None
     digits = header.strip().removeprefix("W/").strip('"')
-    if not digits.isdigit():
+    if not is_ascii_digits(digits) or len(digits) > 18:
         raise bad_request(f"If-Match {header!r} is not a version ETag like W/\"3\"")
+    if int(digits) > MAX_VERSION:
+        raise precondition_failed(f"If-Match {header!r} names a version that no resource has")
     return int(digits)
 
 
@@ -112,12 +112,9 @@ def _writable(res_type: str) -> str:
 
 
 def _count(request: Request, default: int) -> int:
-    raw = request.query_params.get("_count")
-    if raw is None:
-        return default
-    if not raw.isdigit():
-        raise bad_request("_count must be a whole number", ["_count"])
-    return max(1, min(int(raw), int(request.app.state.settings.max_page_size)))
+    count = optional_number(request.query_params.get("_count"), "_count", default,
+                            most=request.app.state.settings.max_page_size)
+    return max(1, count)
 
 
 def _strict(request: Request) -> bool:
@@ -292,8 +289,10 @@ async def instance_history(res_type: str, res_id: str, request: Request, who: Ca
 @router.get("/{res_type}/{res_id}/_history/{version}", include_in_schema=False)
 async def vread(res_type: str, res_id: str, version: str, request: Request, who: Caller = Depends(caller)) -> Response:
     authorized(who, "vread", require_type(res_type))
-    if not version.isdigit():
+    if not is_ascii_digits(version) or len(version) > 18:
         raise bad_request(f"Version {version!r} is not a number")
+    if int(version) > MAX_VERSION:
+        raise not_found(f"{res_type}/{res_id} has no version {version}")
     if res_type == "AuditEvent":
         body = await run_in_threadpool(read_audit_event, repo_of(request), res_id, version)
         await audit(request, who, "vread", res_type, res_id)

@@ -27,12 +27,21 @@ _WRITE_INTERACTIONS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DEL
 async def caller(request: Request) -> Caller:
     """FastAPI dependency: the authenticated caller (401 without a valid bearer token)."""
     principal = authenticate(request.headers.get("authorization"), request.app.state.verifier)
-    request_id = current_request_id.get() or request.headers.get("x-request-id") or new_request_id()
-    who = Caller(principal, request_id, request.client.host if request.client else None)
+    own, theirs = request_ids(request)
+    who = Caller(principal, own, request.client.host if request.client else None, client_request_id=theirs)
     sessions.seen(principal.user)
     request.state.caller = who
     current_caller.set(who)
     return who
+
+
+def request_ids(request: Request) -> tuple[str, str | None]:
+    """This request's id, as the metrics middleware (gateway/monitoring) set it for the logs and the
+    X-Request-ID header, and a client id to keep beside it. That middleware adopts a client's plain
+    X-Request-ID as the request id, so none is kept beside it today; a client's id that is not plain
+    never reaches the audit trail (the raw header is not read here)."""
+    del request  # the id travels in a context variable, set before the request reaches a route
+    return current_request_id.get() or new_request_id(), None
 
 
 # Types a wildcard scope (user/*.rs) does not reach: reading who looked at whose record is for
@@ -82,7 +91,7 @@ async def audit(
     """Record a read-side interaction; returns once the audit row is committed."""
     entry = AuditEntry(
         user=who.principal.user, role=who.principal.role, interaction=interaction, resource_type=res_type,
-        resource_id=res_id, query=query, status=status, client=who.client, request_id=who.request_id,
+        resource_id=res_id, query=query, status=status, client=who.client, request_id=who.audit_request_id,
         patient=patient or _patient_of(res_type, res_id),
     )
     await request.app.state.audit_writer.record(entry)
@@ -104,7 +113,7 @@ async def audit_failure(request: Request, status: int) -> None:
         resource_id=parts[1] if len(parts) > 1 and not parts[1].startswith(("_", "$")) else None,
         query=str(request.url.query) or None, status=status,
         client=request.client.host if request.client else None,
-        request_id=who.request_id if who else None,
+        request_id=who.audit_request_id if who else request_ids(request)[0],
     )
     try:
         await writer.record(entry)
@@ -122,7 +131,7 @@ def audit_write_hook(conn: Connection, event: WriteEvent) -> None:
         interaction=_WRITE_INTERACTIONS.get(event.method, "update"),
         resource_type=event.res_type, resource_id=event.res_id,
         status=204 if event.method == "DELETE" else 200,
-        client=who.client if who else None, request_id=who.request_id if who else None,
+        client=who.client if who else None, request_id=who.audit_request_id if who else None,
         patient=_patient_of(event.res_type, event.res_id) or _subject_of(event.after),
     )
     record_in(conn, entry)

@@ -120,6 +120,18 @@ class Settings(BaseSettings):
     alert_webhook_url: str | None = None  # POSTed a JSON document when an alert fires or resolves
     alert_webhook_token: str | None = None  # sent as "Authorization: Bearer ..." to the webhook
 
+    # Request limits (gateway/limits): what one request may send and ask for. Exceeding one answers
+    # an OperationOutcome (413 for size, 400 for shape, 503 when its database time runs out).
+    max_body_bytes: int = 16 * 1024 * 1024  # /fhir, /api and /app bodies; imports keep their own limit
+    max_json_depth: int = 100  # nesting of objects and arrays in a JSON body
+    max_bundle_entries: int = 1000  # entries in one batch or transaction Bundle
+    max_search_params: int = 40  # query parameters in one search
+    max_search_values: int = 100  # comma-separated values in one search parameter
+    max_sort_keys: int = 5  # keys in `_sort`
+    # Database time for one request (PostgreSQL statement_timeout, SQLite progress handler); work
+    # is also stopped when the client disconnects. Imports, exports and delivery are not bound by it.
+    request_db_timeout_ms: int = 15000
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

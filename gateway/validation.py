@@ -33,8 +33,9 @@ def is_resource_type(name: str) -> bool:
 
 
 def check_id(res_id: str) -> None:
-    """FHIR ids: 1-64 of A-Z a-z 0-9 - . (https://hl7.org/fhir/R4/datatypes.html#id)."""
-    if not _ID.match(res_id):
+    """FHIR ids: 1-64 of A-Z a-z 0-9 - . (https://hl7.org/fhir/R4/datatypes.html#id), except `.` and
+    `..`, which the id pattern allows but every URL resolver reads as a path step (RFC 3986 5.2.4)."""
+    if not _ID.match(res_id) or res_id in (".", ".."):
         raise bad_request(f"'{res_id}' is not a valid FHIR id (1-64 letters, digits, '-' or '.')", ["id"])
 
 

@@ -123,12 +123,14 @@ def _entities(row: Mapping[str, Any], further: Sequence[Mapping[str, Any]]) -> l
             }
         )
 
-    # The request id, so an event can be matched to logs (BALP's X-Request-Id entity).
-    if row.get("request_id"):
-        entities.append(
-            {
-                "what": {"identifier": {"value": row["request_id"]}},
-                "type": {"system": BALP_ENTITY_TYPE, "code": "XrequestId", "display": "X-Request-Id"},
-            }
-        )
+    # The request id, so an event can be matched to logs (BALP's X-Request-Id entity): the gateway's
+    # own, then the client's X-Request-Id when it sent a well-formed one (stored after a space).
+    own, _, theirs = str(row.get("request_id") or "").partition(" ")
+    for value, description in ((own, None), (theirs, "X-Request-Id sent by the client")):
+        if value:
+            entity = {"what": {"identifier": {"value": value}},
+                      "type": {"system": BALP_ENTITY_TYPE, "code": "XrequestId", "display": "X-Request-Id"}}
+            if description:
+                entity["description"] = description
+            entities.append(entity)
     return entities

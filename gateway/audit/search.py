@@ -18,7 +18,10 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 from gateway.audit.search_params import PARAMS, date_range
 from gateway.audit.table import audit_entity, audit_log
 from gateway.cursor import ForeignCursor, MalformedCursor, decode_cursor, encode_cursor
+from gateway.limits.numbers import whole_number
+from gateway.limits.query import check_search_size
 from gateway.outcomes import bad_request
+from gateway.settings import get_settings
 
 __all__ = ["MAX_COUNT", "date_range", "further_entities", "search_audit"]
 
@@ -37,6 +40,9 @@ def search_audit(
 ) -> tuple[Rows, str | None, int]:
     """One page of audit rows matching `params`, the cursor of the next page (None on the last) and
     the total number of matches. `count` is the page size unless `_count` overrides it."""
+    settings = get_settings()
+    check_search_size(params, max_params=settings.max_search_params, max_values=settings.max_search_values,
+                      max_sort_keys=settings.max_sort_keys)
     # Parse parameters into one WHERE clause.
     clauses: list[ColumnElement[bool]] = []
     descending = True
@@ -99,10 +105,7 @@ def further_entities(conn: Connection, events: Iterable[int]) -> dict[int, list[
 
 
 def _int(value: str, name: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise bad_request(f"{name} must be an integer, not {value!r}", [name]) from None
+    return whole_number(value, name)
 
 
 def _sort(value: str) -> bool:

@@ -30,6 +30,7 @@ from gateway.audit.render import (
     USER_SYSTEM,
 )
 from gateway.audit.table import audit_entity, audit_log
+from gateway.limits.numbers import is_ascii_digits
 from gateway.outcomes import bad_request
 from gateway.search import dates
 
@@ -106,7 +107,7 @@ def _token(column: Column[Any], system: str, numeric: bool = False) -> AuditPara
             return false()
         if not numeric:
             return column == code
-        if not code.isdigit():
+        if not is_ascii_digits(code):  # "²".isdigit() is true, and int() refuses it
             raise bad_request(f"invalid value {value!r}: a number is expected", [column.name])
         return column == int(code) if int(code) <= _MAX_INT else false()
 
@@ -115,7 +116,7 @@ def _token(column: Column[Any], system: str, numeric: bool = False) -> AuditPara
 
 def _id(value: str, _modifier: str | None) -> Clause:
     _, code = _split_token(value)
-    return c.seq == int(code) if code.isdigit() and int(code) <= _MAX_INT else false()
+    return c.seq == int(code) if is_ascii_digits(code) and len(code) <= 19 and int(code) <= _MAX_INT else false()
 
 
 def _type(value: str, _modifier: str | None) -> Clause:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from gateway.delivery.outbox import requeue_dead
+from gateway.limits.numbers import optional_number, row_id
 from gateway.outcomes import not_found
 from gateway.request_context import Caller
 from gateway.security import audit, authorized, caller
@@ -30,9 +31,10 @@ def _row(row: Any) -> dict[str, Any]:
 
 
 @router.get("/dead-letters", include_in_schema=False)
-async def dead_letters(request: Request, limit: int = 100, who: Caller = Depends(caller)) -> JSONResponse:
+async def dead_letters(request: Request, who: Caller = Depends(caller)) -> JSONResponse:
     """Dead-lettered deliveries, newest first."""
     authorized(who, "read", "Subscription")
+    limit = optional_number(request.query_params.get("limit"), "limit", 100, least=1, most=1000)
     repo = request.app.state.repo
 
     def work() -> list[dict[str, Any]]:
@@ -47,16 +49,17 @@ async def dead_letters(request: Request, limit: int = 100, who: Caller = Depends
 
 
 @router.post("/dead-letters/{seq}/retry", include_in_schema=False)
-async def retry(seq: int, request: Request, who: Caller = Depends(caller)) -> JSONResponse:
+async def retry(seq: str, request: Request, who: Caller = Depends(caller)) -> JSONResponse:
     """Queue a dead-lettered delivery again (at the end of its queue's order)."""
     authorized(who, "update", "Subscription")
+    number = row_id(seq, "dead-lettered delivery")
     repo = request.app.state.repo
 
     def work() -> bool:
         with repo.db.writer.begin() as conn:
-            return requeue_dead(conn, seq)
+            return requeue_dead(conn, number)
 
     if not await run_in_threadpool(work):
         raise not_found(f"No dead-lettered delivery {seq}")
     await audit(request, who, "update", "Subscription", query=f"dead-letter {seq} queued again")
-    return JSONResponse({"seq": seq, "state": "pending"})
+    return JSONResponse({"seq": number, "state": "pending"})

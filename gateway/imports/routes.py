@@ -24,6 +24,7 @@ from gateway.imports.liveness import sweep_stale_runs
 from gateway.imports.pipeline import ImportRunner, read_limits
 from gateway.imports.report import run_rows, run_summary
 from gateway.imports.uploads import receive_upload, remove_upload, upload_root
+from gateway.limits.numbers import MAX_ID, optional_number, whole_number
 from gateway.outcomes import bad_request, not_found
 from gateway.request_context import Caller
 from gateway.security import audit, authorized, caller
@@ -98,23 +99,18 @@ async def rows(run_id: str, request: Request, who: Caller = Depends(caller)) -> 
     params = request.query_params
     outcome, code, warned = params.get("outcome"), params.get("code"), params.get("warned")
     cursor = params.get("_cursor")
-    if cursor is not None and not cursor.isdigit():
-        raise bad_request("_cursor is not valid", ["_cursor"])
+    start = whole_number(cursor, "_cursor", most=MAX_ID) if cursor is not None else None
     if warned not in (None, "true", "false"):
         raise bad_request("warned is true or false", ["warned"])
     if code is not None and not (0 < len(code) <= 32):
         raise bad_request("code is a reject or warning code such as S1-104 or S1-301", ["code"])
-    count = params.get("_count", "100") or "100"
-    if not count.isdigit():
-        raise bad_request("_count is a whole number", ["_count"])
-    limit = max(1, min(int(count), 1000))
+    limit = optional_number(params.get("_count"), "_count", 100, least=1, most=1000)
 
     def work() -> tuple[dict, list, int | None]:  # type: ignore[type-arg]
         with request.app.state.repo.reading() as conn:
             summary = run_summary(conn, run_id)
-            page, after = run_rows(conn, run_id, outcome, int(cursor) if cursor else None, limit, code,
-                                   warned == "true")
-            return summary, page, after
+            page, following = run_rows(conn, run_id, outcome, start, limit, code, warned == "true")
+            return summary, page, following
 
     summary, items, after = await run_in_threadpool(work)
     await audit(request, who, "search-type", None, query=f"import run {run_id} rows")

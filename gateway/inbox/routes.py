@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from gateway.inbox.store import get_item, inbox_view, mark
+from gateway.limits.numbers import optional_number
 from gateway.request_context import Caller
 from gateway.security import audit, authorized, caller
 
@@ -23,10 +24,11 @@ def _base(request: Request) -> str:
 
 
 @router.get("", include_in_schema=False)
-async def list_inbox(request: Request, status: str | None = None, patient: str | None = None, limit: int = 100,
+async def list_inbox(request: Request, status: str | None = None, patient: str | None = None,
                      who: Caller = Depends(caller)) -> JSONResponse:
     """The caller's assessment updates, newest first (documents left out; open an item for it)."""
     authorized(who, "read", "Patient")
+    limit = optional_number(request.query_params.get("limit"), "limit", 100, least=1, most=1000)
     repo = request.app.state.repo
 
     def work() -> list[dict[str, object]]:

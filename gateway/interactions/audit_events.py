@@ -16,6 +16,7 @@ from gateway.audit.render import render_audit_event
 from gateway.audit.search import further_entities, search_audit
 from gateway.audit.table import audit_log
 from gateway.bundle_json import bundle_json, entry_json
+from gateway.limits.numbers import MAX_ID, is_ascii_digits
 from gateway.outcomes import FhirError, not_allowed, not_found
 from gateway.repository.sql import SqlRepository
 
@@ -24,11 +25,12 @@ CURSOR_PARAM = "_cursor"
 
 def read_audit_event(repo: SqlRepository, res_id: str, version: str = "1") -> bytes:
     """The AuditEvent with this id; an event is never changed, so its only version is 1 (vread)."""
-    if not res_id.isdigit() or int(res_id) > 2**63 - 1:
+    if not is_ascii_digits(res_id) or len(res_id) > 19 or int(res_id) > MAX_ID:
         raise not_found(f"AuditEvent/{res_id} is not known")
+    seq = int(res_id)
     with repo.reading() as conn:
-        row = conn.execute(select(audit_log).where(audit_log.c.seq == int(res_id))).mappings().first()
-        further = further_entities(conn, [int(res_id)]) if row is not None else {}
+        row = conn.execute(select(audit_log).where(audit_log.c.seq == seq)).mappings().first()
+        further = further_entities(conn, [seq]) if row is not None else {}
     if row is None:
         raise not_found(f"AuditEvent/{res_id} is not known")
     if version != "1":

@@ -19,13 +19,15 @@ import orjson
 
 from gateway.interactions.patch import apply_patch
 from gateway.interactions.search import search_bundle
-from gateway.outcomes import FhirError, bad_request, outcome
+from gateway.limits.numbers import MAX_VERSION
+from gateway.outcomes import FhirError, bad_request, outcome, too_large
 from gateway.repository.base import FhirJson, StoredResource, WriteResult
 from gateway.repository.conditional import match_ids
 from gateway.repository.sql import SqlRepository, conditional_update_in, create_in
 from gateway.repository.writes import Writer
 from gateway.resource_types import require_type
-from gateway.validation import validate_resource
+from gateway.settings import get_settings
+from gateway.validation import check_id, validate_resource
 
 _CONDITIONAL_REFERENCE = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)\?(?P<query>.+)$")
 _ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
@@ -64,10 +66,20 @@ def _parse_entry(index: int, raw: Any) -> Entry:
         raise bad_request(f"{where}.request.url {url!r} names no resource type", [f"{where}.request.url"])
     res_type = require_type(parts[0])
     res_id = parts[1] if len(parts) > 1 else None
+    if res_id is not None:
+        check_id(res_id)  # before it reaches storage: `Basic/..`, `Basic/a%2Fb` or 200 characters are refused
+    for name in ("ifNoneExist", "ifMatch"):
+        if req.get(name) is not None and not isinstance(req[name], str):
+            raise bad_request(f"{where}.request.{name} must be a string", [f"{where}.request.{name}"])
+    if raw.get("resource") is not None and not isinstance(raw["resource"], dict):
+        raise bad_request(f"{where}.resource must be a resource (a JSON object)", [f"{where}.resource"])
     if_match = None
     if req.get("ifMatch"):
-        digits = "".join(ch for ch in str(req["ifMatch"]) if ch.isdigit())
+        digits = "".join(ch for ch in req["ifMatch"] if ch in "0123456789")[:18]
         if_match = int(digits) if digits else None
+        if if_match is not None and if_match > MAX_VERSION:
+            raise FhirError(outcome("error", "conflict", f"{where}.request.ifMatch names a version that no "
+                                    "resource has"), 412)
     return Entry(index, method, url, res_type, res_id, split.query, raw.get("fullUrl"), raw.get("resource"),
                  req.get("ifNoneExist"), if_match, frozenset(_conditional_references(raw.get("resource"))))
 
@@ -177,6 +189,10 @@ def _entries(bundle: Any) -> tuple[str, list[Any]]:
     raw = bundle.get("entry") or []
     if not isinstance(raw, list):
         raise bad_request("Bundle.entry must be a list", ["Bundle.entry"])
+    most = get_settings().max_bundle_entries
+    if len(raw) > most:
+        raise too_large(f"The Bundle has {len(raw)} entries; at most {most} are accepted in one {kind} "
+                        "(GATEWAY_MAX_BUNDLE_ENTRIES): split it")
     return kind, raw
 
 
@@ -185,6 +201,8 @@ def _unique_full_urls(raw: list[Any]) -> None:
     seen: dict[str, int] = {}
     for i, item in enumerate(raw):
         full_url = item.get("fullUrl") if isinstance(item, dict) else None
+        if full_url is not None and not isinstance(full_url, str):
+            raise bad_request(f"Bundle.entry[{i}].fullUrl must be a string (a URI)", [f"Bundle.entry[{i}].fullUrl"])
         if not full_url:
             continue
         if full_url in seen:

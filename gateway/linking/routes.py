@@ -14,6 +14,8 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
+from gateway.limits.json_input import parse_json
+from gateway.limits.numbers import optional_number, row_id
 from gateway.linking import actions
 from gateway.linking.actions import Actor, candidate_row
 from gateway.linking.views import STATUSES, list_candidates, one_candidate, person_json
@@ -27,23 +29,15 @@ T = TypeVar("T")
 
 
 def _actor(who: Caller) -> Actor:
-    return Actor(who.principal.user, who.principal.role, who.request_id, who.client)
+    return Actor(who.principal.user, who.principal.role, who.audit_request_id, who.client)
 
 
 def _int(request: Request, name: str, default: int, most: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit():
-        raise bad_request(f"{name} must be a whole number", [name])
-    return min(int(raw), most)
+    return optional_number(request.query_params.get(name), name, default, most=most)
 
 
 async def _body_ids(request: Request, *names: str) -> list[str]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise bad_request("The body must be JSON") from None
+    body = parse_json(await request.body(), request.app.state.settings.max_json_depth)
     if not isinstance(body, dict):
         raise bad_request("The body must be a JSON object")
     if names == ("patients",):
@@ -92,24 +86,26 @@ async def candidates(request: Request, who: Caller = Depends(caller)) -> JSONRes
 
 
 @router.get("/candidates/{candidate_id}", include_in_schema=False)
-async def candidate(candidate_id: int, request: Request, who: Caller = Depends(caller)) -> JSONResponse:
+async def candidate(candidate_id: str, request: Request, who: Caller = Depends(caller)) -> JSONResponse:
     authorized(who, "read", "Patient")
-    body = await _read(request, lambda conn: one_candidate(conn, candidate_row(conn, candidate_id)))
+    number = row_id(candidate_id, "person-link candidate")
+    body = await _read(request, lambda conn: one_candidate(conn, candidate_row(conn, number)))
     await audit(request, who, "read", "Patient", query=f"person-link candidate {candidate_id}")
     return JSONResponse(body)
 
 
 @router.post("/candidates/{candidate_id}/{decision}", include_in_schema=False)
-async def decide(candidate_id: int, decision: str, request: Request, who: Caller = Depends(caller)) -> JSONResponse:
+async def decide(candidate_id: str, decision: str, request: Request, who: Caller = Depends(caller)) -> JSONResponse:
     authorized(who, "update", "Patient")
+    number = row_id(candidate_id, "person-link candidate")
     act = {"confirm": actions.confirm, "reject": actions.reject, "reopen": actions.reopen}.get(decision)
     if act is None:
         raise bad_request(f"Unknown decision {decision!r}: use confirm, reject or reopen")
     actor = _actor(who)
 
     def work(writer: Writer) -> dict[str, Any]:
-        act(writer, candidate_id, actor)
-        row = candidate_row(writer.conn, candidate_id)
+        act(writer, number, actor)
+        row = candidate_row(writer.conn, number)
         body = {"candidate": one_candidate(writer.conn, row)}
         if decision == "confirm":
             body["person"] = person_json(writer.conn, row.patient_a)

@@ -27,6 +27,7 @@ from starlette.responses import Response
 from gateway.bundle_json import bundle_json, entry_json
 from gateway.cursor import InvalidCursor, decode_cursor, encode_cursor
 from gateway.interactions.history import parse_since
+from gateway.limits.numbers import whole_number
 from gateway.linking import linked_patient_ids
 from gateway.operations.parameters import read_parameters
 from gateway.operations.registry import OperationCall, load_definition, operation
@@ -350,9 +351,7 @@ def _types(params: dict[str, list[object]]) -> frozenset[str] | None:
 def _count(raw: str | None, maximum: int) -> int:
     if raw is None:
         return maximum
-    if not raw.isdigit() or int(raw) < 1:
-        raise bad_request("_count must be a whole number of at least 1", ["_count"])
-    return min(int(raw), maximum)
+    return whole_number(raw, "_count", least=1, most=maximum)
 
 
 def _searchable(who: Caller) -> Callable[[str], bool]:

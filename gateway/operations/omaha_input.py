@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from adapters.omaha.rules import AssessmentInvalid
+from gateway.limits.json_input import parse_json
 from gateway.operations.parameters import read_parameters
 from gateway.operations.registry import OperationCall
 from gateway.outcomes import FhirError, bad_request, not_allowed
@@ -27,10 +26,7 @@ async def posted_resource(call: OperationCall, definition: dict[str, Any], name:
     raw = await call.request.body()
     if not raw:
         raise bad_request(f"${call.name} needs a {res_type} (POST it, or a Parameters with '{name}')")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise bad_request(f"The body is not valid JSON: {exc}") from None
+    body = parse_json(raw, call.request.app.state.settings.max_json_depth)
     if isinstance(body, dict) and body.get("resourceType") == res_type:
         return body
     values = (await read_parameters(call.request, definition)).get(name) or []

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
+from gateway.limits.json_input import parse_json
 from gateway.outcomes import bad_request
 
 
@@ -21,16 +20,13 @@ async def read_parameters(request: Any, definition: dict[str, Any]) -> dict[str,
     else:
         raw = await request.body()
         if raw:
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise bad_request(f"The body is not valid JSON: {exc}") from None
+            body = parse_json(raw, request.app.state.settings.max_json_depth)
             if isinstance(body, dict) and body.get("resourceType") == "Parameters":
-                for param in body.get("parameter") or []:
+                for param in _parts(body):
                     value = param.get("resource")
                     if value is None:
                         value = next((v for k, v in param.items() if k.startswith("value")), None)
-                    values.setdefault(param.get("name", ""), []).append(value)
+                    values.setdefault(str(param.get("name", "")), []).append(value)
             elif isinstance(body, dict) and "resourceType" in body and "resource" in declared:
                 values["resource"] = [body]
             else:
@@ -44,3 +40,11 @@ async def read_parameters(request: Any, definition: dict[str, Any]) -> dict[str,
         if param.get("min", 0) > 0 and name not in values:
             raise bad_request(f"${definition.get('code')} needs the parameter {name!r}", [name])
     return values
+
+
+def _parts(parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    """`Parameters.parameter`, each part an object (400 otherwise, rather than failing on it later)."""
+    parts = parameters.get("parameter") or []
+    if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+        raise bad_request("Parameters.parameter must be a list of objects", ["Parameters.parameter"])
+    return parts

@@ -81,7 +81,7 @@ async def expand_op(call: OperationCall) -> Response:
     try:
         result = expand(target, _one(params, "filter"), int(count) if count is not None else None,
                         int(offset) if offset is not None else 0)
-    except ValueError:
+    except (TypeError, ValueError):  # a Parameters value that is not a number at all, e.g. an object
         raise bad_request("count and offset must be whole numbers") from None
     await audit(call.request, call.caller, "operation", "ValueSet", call.res_id, query="$expand")
     return FhirResponse(result)

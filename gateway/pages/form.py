@@ -14,6 +14,7 @@ from adapters.omaha import form_items
 from adapters.omaha.from_fhir import is_problem, problem
 from adapters.omaha.rules import RuleViolation
 from adapters.omaha.vocabulary import SCALES, Vocabulary, vocabulary
+from gateway.limits.numbers import is_ascii_digits
 from gateway.pages.caseload import omaha_trends
 from gateway.pages.record import PersonRecord
 
@@ -86,7 +87,8 @@ def read_form(fields: dict[str, list[str]]) -> AssessmentForm:
     def one(name: str) -> str:
         return (fields.get(name) or [""])[0].strip()
 
-    count = int(one("blocks") or 0) if one("blocks").isdigit() else 0
+    blocks_field = one("blocks")
+    count = int(blocks_field) if is_ascii_digits(blocks_field) and len(blocks_field) <= 3 else 0
     blocks = []
     for i in range(min(count, 60)):
         pre = f"p{i}."
@@ -103,7 +105,8 @@ def _problem_item(block: Block, day: str, v: Vocabulary) -> FhirJson:
     ratings: tuple[FhirJson, ...] = ()
     if block.scores:  # as typed: a score that is not a whole number goes as text, for the rules to refuse
         typed = {s: block.scores[s] for s in SCALES if block.scores.get(s)}
-        ratings = (form_items.scores(day, {s: {"valueInteger": int(raw)} if raw.isdigit() else {"valueString": raw}
+        ratings = (form_items.scores(day, {s: {"valueInteger": int(raw)} if is_ascii_digits(raw) and len(raw) < 10
+                                           else {"valueString": raw}
                                            for s, raw in typed.items()}),)
     interventions: tuple[FhirJson, ...] = ()
     if block.category or block.target or block.description:

@@ -7,7 +7,6 @@ API audits failures."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -22,12 +21,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from adapters.display import nhs_number, postcode
 from gateway.auth.principal import authenticate
 from gateway.monitoring import sessions
-from gateway.monitoring.request_ids import current_request_id
 from gateway.outcomes import FhirError, forbidden
 from gateway.pages.text import show_day
 from gateway.request_context import Caller, current_caller
 from gateway.resource_types import SUPPORTED_TYPES
-from gateway.security import EXPLICIT_ONLY_TYPES, audit
+from gateway.security import EXPLICIT_ONLY_TYPES, audit, request_ids
 from gateway.staff import practitioner_name, practitioners_for
 
 COOKIE = "gateway_session"
@@ -64,8 +62,8 @@ def signed_in(request: Request) -> Caller:
         principal = authenticate(f"Bearer {token}", request.app.state.verifier)
     except FhirError as exc:
         raise SignInRequired() from exc
-    request_id = current_request_id.get() or request.headers.get("x-request-id") or f"page-{uuid.uuid4().hex[:12]}"
-    who = Caller(principal, request_id, request.client.host if request.client else None)
+    own, theirs = request_ids(request)
+    who = Caller(principal, own, request.client.host if request.client else None, client_request_id=theirs)
     sessions.seen(principal.user)
     request.state.caller = who
     current_caller.set(who)
@@ -124,13 +122,18 @@ def today(request: Request) -> date:
     return as_of or date.today()
 
 
-def _same_origin(request: Request) -> bool:
-    """Form posts must come from the gateway's own pages (the SameSite=Strict cookie already stops
-    other sites sending it; this also refuses a post whose Origin names another site)."""
+def cross_site(request: Request) -> str | None:
+    """Why a state-changing form post is refused as cross-site, or None when it came from the gateway's
+    own pages. The Origin header decides (the Referer when a browser sent no Origin); a post with
+    neither, or with `Origin: null`, is refused: the SameSite=Strict cookie is one defence, this is the
+    second, and it covers sign-in and sign-out, which carry no cookie to protect them."""
     origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.url.netloc
+    source = origin if origin is not None else request.headers.get("referer")
+    if not source or source == "null":
+        return "This form post carries neither an Origin nor a Referer header: it cannot be shown to come from here"
+    netloc = urlsplit(source).netloc
+    own = {request.url.netloc, urlsplit(request.app.state.settings.base_url).netloc}
+    return None if netloc in own else f"This form was posted from another site ({netloc or source[:60]})"
 
 
 def page(handler: Handler, audit_as: str = "read") -> Callable[[Request], Awaitable[Response]]:
@@ -142,8 +145,9 @@ def page(handler: Handler, audit_as: str = "read") -> Callable[[Request], Awaita
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/app/login?next={quote(target)}", status_code=303)
         try:
-            if request.method == "POST" and not _same_origin(request):
-                raise forbidden("This form was posted from another site")
+            refused = cross_site(request) if request.method == "POST" else None
+            if refused:
+                raise forbidden(refused)
             return await handler(request, who)
         except FhirError as exc:
             await audit(request, who, who.interaction or audit_as, None, status=exc.status,

@@ -9,6 +9,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from gateway.limits.numbers import optional_number, row_id
 from gateway.linking import actions
 from gateway.linking.actions import Actor, candidate_row
 from gateway.linking.views import STATUSES, list_candidates, one_candidate
@@ -46,7 +47,7 @@ async def candidates_page(request: Request, who: Caller) -> Response:
     status = request.query_params.get("status") or "open"
     if status not in (*STATUSES, "all"):
         raise bad_request(f"status must be one of {', '.join(STATUSES)} or all", ["status"])
-    offset = int(request.query_params.get("offset", "0")) if request.query_params.get("offset", "0").isdigit() else 0
+    offset = optional_number(request.query_params.get("offset"), "offset", 0, most=10**9)
     repo = request.app.state.repo
 
     def work() -> tuple[list[dict[str, Any]], int]:
@@ -61,10 +62,7 @@ async def candidates_page(request: Request, who: Caller) -> Response:
 
 
 def _candidate_id(request: Request) -> int:
-    raw = request.path_params["candidate_id"]
-    if not raw.isdigit():
-        raise bad_request(f"{raw!r} is not a candidate number")
-    return int(raw)
+    return row_id(request.path_params["candidate_id"], "person-link candidate")
 
 
 async def candidate_page(request: Request, who: Caller) -> Response:
@@ -90,7 +88,7 @@ async def decide_page(request: Request, who: Caller) -> Response:
     act = DECISIONS.get(decision)
     if act is None:
         raise bad_request(f"Unknown decision {decision!r}: use confirm, reject or reopen")
-    actor = Actor(who.principal.user, who.principal.role, who.request_id, who.client)
+    actor = Actor(who.principal.user, who.principal.role, who.audit_request_id, who.client)
     repo = request.app.state.repo
 
     def work() -> None:

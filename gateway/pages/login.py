@@ -16,10 +16,10 @@ from gateway.auth.principal import authenticate
 from gateway.auth.roles import default_roles
 from gateway.auth.tokens import mint_token
 from gateway.outcomes import FhirError
-from gateway.pages.handling import COOKIE, render
+from gateway.pages.handling import COOKIE, cross_site, render
 from gateway.pages.staff import StaffMember, staff_list
 from gateway.request_context import Caller, current_caller
-from gateway.security import audit
+from gateway.security import audit, request_ids
 
 PAGE_ROLES = ("nurse", "social-worker", "admin")
 
@@ -50,6 +50,11 @@ async def login_form(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
+    refused = cross_site(request)
+    if refused:
+        return render(request, None, "login.html", 403, roles=[default_roles().get(r) for r in PAGE_ROLES],
+                      local=_local_minting(request), next="/app/caseload", error=refused,
+                      staff=await run_in_threadpool(_staff, request))
     form = await request.form()
     settings = request.app.state.settings
     target = _next(str(form.get("next") or ""))
@@ -71,7 +76,8 @@ async def login(request: Request) -> Response:
         return render(request, None, "login.html", 400 if error else 401, roles=[default_roles().get(r) for r in
                       PAGE_ROLES], local=_local_minting(request), next=target, error=error or "Sign in first.",
                       staff=await run_in_threadpool(_staff, request))
-    who = Caller(principal, "page-login", request.client.host if request.client else None)
+    own, theirs = request_ids(request)
+    who = Caller(principal, own, request.client.host if request.client else None, client_request_id=theirs)
     current_caller.set(who)
     await audit(request, who, "login", None, query="page sign-in")
     response = RedirectResponse(target, status_code=303)
@@ -81,6 +87,9 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
+    refused = cross_site(request)
+    if refused:
+        return render(request, None, "error.html", 403, status_code=403, message=refused)
     response = RedirectResponse("/app/login", status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response

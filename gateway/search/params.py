@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gateway.limits.numbers import whole_number
+from gateway.limits.query import check_search_size
 from gateway.outcomes import bad_request
 from gateway.search.registry import Registry, SearchParam, get_registry
 from gateway.search.request import Chain, Filter, Include, SearchRequest, SortKey
@@ -122,9 +124,7 @@ def _value(param: SearchParam, modifier: str | None, type_mod: str | None, text:
 
 
 def _int(name: str, raw: str) -> int:
-    if not raw.isdigit():
-        raise bad_request(f"{name} must be a non-negative integer", [name])
-    return int(raw)
+    return whole_number(raw, name)
 
 
 def _include(registry: Registry, rtype: str, name: str, raw: str, reverse: bool) -> Include:
@@ -162,6 +162,8 @@ def parse_search(
     if resource_type not in registry.resource_types:
         raise bad_request(f"Search is not supported on {resource_type!r}", ["type"])
     settings = get_settings()
+    check_search_size(params, max_params=settings.max_search_params, max_values=settings.max_search_values,
+                      max_sort_keys=settings.max_sort_keys)
     cap = max_page_size or settings.max_page_size
     b = _Builder(registry, resource_type, base_url.rstrip("/"), strict)
     count, cursor, total, summary = min(settings.default_page_size, cap), None, "accurate", None

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from gateway.delivery.jobs import fhir_base, view_of
 from gateway.delivery.outbox import pending_by
+from gateway.limits.numbers import whole_number
 from gateway.operations.parameters import read_parameters
 from gateway.operations.registry import OperationCall, load_definition, operation
 from gateway.outcomes import bad_request, not_found
@@ -38,10 +39,7 @@ def _number(params: dict[str, list[Any]], name: str) -> int | None:
     values = params.get(name)
     if not values:
         return None
-    text = str(values[0])
-    if not text.isdigit():
-        raise bad_request(f"{name} must be a whole event number", [name])
-    return int(text)
+    return whole_number(str(values[0]), name)
 
 
 def status_bundle(repo: Any, base: str, ids: list[str], statuses: list[str]) -> dict[str, Any]:

@@ -43,8 +43,10 @@ def practice(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture
 def app_client(practice: Settings) -> Iterator[TestClient]:
-    """A client of the app on the practice; not signed in, redirects not followed."""
-    with TestClient(create_app(practice), raise_server_exceptions=False, follow_redirects=False) as client:
+    """A client of the app on the practice; not signed in, redirects not followed. It sends the
+    Origin header a browser sends with the pages' form posts."""
+    with TestClient(create_app(practice), raise_server_exceptions=False, follow_redirects=False,
+                    headers={"Origin": "http://testserver"}) as client:
         yield client
 
 
