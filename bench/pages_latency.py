@@ -76,7 +76,8 @@ def _report(name: str, times: list[float]) -> None:
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     median = statistics.median(times)
     verdict = "meets" if p95 < AIM_MS else "MISSES"
-    print(f"{name:<22} median {median:7.1f} ms   p95 {p95:7.1f} ms   ({verdict} the {AIM_MS:.0f} ms aim, n={len(times)})")
+    print(f"{name:<22} median {median:7.1f} ms   p95 {p95:7.1f} ms   "
+          f"({verdict} the {AIM_MS:.0f} ms aim, n={len(times)})")
 
 
 def main() -> None:

@@ -59,13 +59,15 @@ def validate_resource(resource: Any, expected_type: str | None = None) -> str:
     if not isinstance(res_type, str) or not res_type:
         raise bad_request("The resource has no resourceType", ["resourceType"])
     if expected_type is not None and res_type != expected_type:
-        raise bad_request(f"resourceType {res_type!r} does not match the URL's type {expected_type!r}", ["resourceType"])
+        raise bad_request(f"resourceType {res_type!r} does not match the URL's type {expected_type!r}",
+                          ["resourceType"])
     model = _model(res_type)
     if model is None:
         raise FhirError(
             {
                 "resourceType": "OperationOutcome",
-                "issue": [{"severity": "error", "code": "not-supported", "diagnostics": f"Unknown resource type {res_type!r}"}],
+                "issue": [{"severity": "error", "code": "not-supported",
+                           "diagnostics": f"Unknown resource type {res_type!r}"}],
             },
             400,
         )

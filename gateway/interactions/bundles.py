@@ -59,7 +59,8 @@ def _parse_entry(index: int, raw: Any) -> Entry:
     method = str(req.get("method", "")).upper()
     url = str(req.get("url", ""))
     if method not in _ORDER or not url:
-        raise bad_request(f"{where}.request needs a method (GET, POST, PUT, PATCH, DELETE) and a url", [f"{where}.request"])
+        raise bad_request(f"{where}.request needs a method (GET, POST, PUT, PATCH, DELETE) and a url",
+                          [f"{where}.request"])
     split = urlsplit(url)
     parts = [p for p in split.path.split("/") if p]
     if not parts:
@@ -159,7 +160,8 @@ def _run_write(writer: Writer, entry: Entry) -> WriteResult:
 def _read_entry(repo: SqlRepository, entry: Entry, base_url: str, readable: Callable[[str], bool]) -> dict[str, Any]:
     if entry.res_id:
         stored = repo.read(entry.res_type, entry.res_id)
-        return {"fullUrl": f"{base_url}/{stored.res_type}/{stored.res_id}", "resource": orjson.loads(stored.content or "{}"),
+        return {"fullUrl": f"{base_url}/{stored.res_type}/{stored.res_id}",
+                "resource": orjson.loads(stored.content or "{}"),
                 "response": {"status": "200 OK", "etag": stored.etag}}
     bundle = search_bundle(repo, entry.res_type, parse_qsl(entry.query, keep_blank_values=True), base_url, False,
                            readable=readable)
@@ -171,7 +173,8 @@ def _in_entry(exc: FhirError, index: int) -> FhirError:
     prefix = f"Bundle.entry[{index}]"
     for issue in exc.outcome.get("issue", []):
         paths = issue.get("expression") or []
-        issue["expression"] = [f"{prefix}.resource.{p.split('.', 1)[1]}" if "." in p else prefix for p in paths] or [prefix]
+        issue["expression"] = [f"{prefix}.resource.{p.split('.', 1)[1]}" if "." in p else prefix
+                               for p in paths] or [prefix]
         issue["diagnostics"] = f"{prefix}: {issue.get('diagnostics', '')}"
     return FhirError(exc.outcome, exc.status, exc.headers)
 
