@@ -54,8 +54,10 @@ async def _caseload_page(request: Request, who: Caller, template: str) -> Respon
     people, week_end, mine = await run_in_threadpool(work)
     shown = view.apply(people, mine)
     await audit(request, who, "search-type", "Patient", query=f"page {template.removesuffix('.html')} week={week_end}")
-    return render(request, who, template, people=shown, total=len(people), week_end=week_end, view=view,
-                  sorts=SORTS, as_of=as_of)
+    rows = view.page_of(shown) if template == "caseload.html" else shown
+    return render(request, who, template, people=rows, found=len(shown), total=len(people), week_end=week_end,
+                  view=view, sorts=SORTS, as_of=as_of, page=min(view.page, view.pages(len(shown))),
+                  pages=view.pages(len(shown)), asked_week=week.isoformat() if week else "")
 
 
 async def caseload_page(request: Request, who: Caller) -> Response:
