@@ -16,7 +16,7 @@ from gateway.audit.entry import AuditEntry
 from gateway.audit.writer import record_in
 from gateway.auth.principal import authenticate, authorize
 from gateway.monitoring import sessions
-from gateway.monitoring.request_ids import current_request_id, new_request_id
+from gateway.monitoring.request_ids import current_client_request_id, current_request_id, new_request_id
 from gateway.outcomes import forbidden
 from gateway.repository.base import WriteEvent
 from gateway.request_context import Caller, current_caller
@@ -36,12 +36,11 @@ async def caller(request: Request) -> Caller:
 
 
 def request_ids(request: Request) -> tuple[str, str | None]:
-    """This request's id, as the metrics middleware (gateway/monitoring) set it for the logs and the
-    X-Request-ID header, and a client id to keep beside it. That middleware adopts a client's plain
-    X-Request-ID as the request id, so none is kept beside it today; a client's id that is not plain
-    never reaches the audit trail (the raw header is not read here)."""
-    del request  # the id travels in a context variable, set before the request reaches a route
-    return current_request_id.get() or new_request_id(), None
+    """This request's id, made by the gateway (the metrics middleware in gateway/monitoring set it for
+    the logs and the X-Request-ID header), and the client's own id to keep beside it when it sent a
+    plain one (a client's id that is not plain never reaches the audit trail: the raw header is not read)."""
+    del request  # the ids travel in context variables, set before the request reaches a route
+    return current_request_id.get() or new_request_id(), current_client_request_id.get()
 
 
 # Types a wildcard scope (user/*.rs) does not reach: reading who looked at whose record is for

@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.monitoring.request_ids import current_request_id
+from gateway.monitoring.request_ids import current_client_request_id, current_request_id
 
 # LogRecord attributes that are not a caller's `extra` fields.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
@@ -29,6 +29,9 @@ class JsonFormatter(logging.Formatter):
         request_id = current_request_id.get()
         if request_id:
             out["request_id"] = request_id
+        client_id = current_client_request_id.get()
+        if client_id:
+            out["client_request_id"] = client_id
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 out[key] = value

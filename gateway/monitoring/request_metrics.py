@@ -18,7 +18,12 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, M
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.monitoring.request_ids import accept_request_id, current_request_id
+from gateway.monitoring.request_ids import (
+    client_request_id,
+    current_client_request_id,
+    current_request_id,
+    new_request_id,
+)
 
 access_log = logging.getLogger("gateway.access")
 
@@ -95,8 +100,9 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = accept_request_id(_header(scope, b"x-request-id"))
+        request_id = new_request_id()
         token = current_request_id.set(request_id)
+        theirs = current_client_request_id.set(client_request_id(_header(scope, b"x-request-id")))
         status = 500
         started = time.perf_counter()
 
@@ -118,6 +124,7 @@ class MetricsMiddleware:
                 access_log.info("request", extra={"method": scope["method"], "route": route, "status": status,
                                                   "ms": round(elapsed * 1000, 2)})
             current_request_id.reset(token)
+            current_client_request_id.reset(theirs)
 
     def _template(self, scope: Scope) -> str:
         key = scope.get("route") or scope.get("endpoint")

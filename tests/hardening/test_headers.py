@@ -55,11 +55,13 @@ def _audited_request_ids(fhir: FhirApi, query: str) -> list[list[str]]:
         time.sleep(0.05)
 
 
-def test_the_audit_trail_keeps_the_answers_request_id_and_never_a_raw_client_header(fhir: FhirApi) -> None:
-    """The metrics middleware (gateway/monitoring) owns request ids; the audit trail records the id the
-    answer carried, and a client's header that is not a plain token never reaches it."""
+def test_the_audit_trail_keeps_the_gateways_request_id_beside_a_plain_client_id_and_never_a_raw_header(fhir: FhirApi) -> None:
+    """The gateway makes every request id (the metrics middleware in gateway/monitoring); the audit trail
+    records the id the answer carried and, beside it, a client's own id when it is a plain token; a
+    client's header that is not a plain token never reaches it."""
     plain = fhir.get("Patient", headers={"X-Request-ID": "client-abc.123"}, name="first")
-    assert _audited_request_ids(fhir, "name=first") == [[plain.headers["x-request-id"]]]
+    assert plain.headers["x-request-id"] != "client-abc.123"
+    assert _audited_request_ids(fhir, "name=first") == [[plain.headers["x-request-id"], "client-abc.123"]]
     for hostile, name in (("x" * 200, "second"), ("a b; drop", "third"), ("<script>", "fourth")):
         answer = fhir.get("Patient", headers={"X-Request-ID": hostile}, name=name)
         assert answer.headers["x-request-id"] != hostile

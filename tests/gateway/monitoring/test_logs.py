@@ -48,7 +48,8 @@ def test_access_log_has_route_template_status_and_request_id_and_no_health_data(
     text = json.dumps(lines)
     access = [line for line in lines if line["logger"] == "gateway.access"]
     assert len(access) >= 3
-    search = next(line for line in access if line.get("request_id") == "req-abc")
+    search = next(line for line in access if line.get("client_request_id") == "req-abc")
+    assert search["request_id"] != "req-abc"  # the gateway's own id, the client's beside it
     assert search["route"] == "/fhir/{res_type}" and search["status"] == 200 and search["method"] == "GET"
     assert all(line.get("request_id") for line in access)
     for secret in (NHS_NUMBER, "Loggable", patient["id"]):
