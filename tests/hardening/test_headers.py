@@ -55,7 +55,7 @@ def _audited_request_ids(fhir: FhirApi, query: str) -> list[list[str]]:
         time.sleep(0.05)
 
 
-def test_the_audit_trail_keeps_the_gateways_request_id_beside_a_plain_client_id_and_never_a_raw_header(fhir: FhirApi) -> None:
+def test_the_audit_trail_keeps_the_gateways_id_beside_a_plain_client_id_never_a_raw_header(fhir: FhirApi) -> None:
     """The gateway makes every request id (the metrics middleware in gateway/monitoring); the audit trail
     records the id the answer carried and, beside it, a client's own id when it is a plain token; a
     client's header that is not a plain token never reaches it."""
