@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
@@ -33,6 +35,7 @@ from gateway.operate import install_operations
 from gateway.outbound.configured import policy_from_settings
 from gateway.outbound.hook import make_endpoint_hook
 from gateway.pages import router as pages_router
+from gateway.pages.caseload_warm import warm_caseload
 from gateway.repository.base import Hooks
 from gateway.repository.index_hook import index_write_hook
 from gateway.repository.sql import SqlRepository
@@ -90,9 +93,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if exporter is not None:
             await exporter.start()
             ops.workers["export"] = lambda: exporter.running
+        if settings.pages_warm_caseload:
+            warming = asyncio.create_task(run_in_threadpool(
+                warm_caseload, _app.state, settings.pages_as_of or date.today()), name="warm caseload")
         try:
             yield
         finally:
+            if settings.pages_warm_caseload:
+                await warming
             await ops.stop()
             if exporter is not None:
                 await exporter.stop()

@@ -78,6 +78,8 @@ def serve(
         settings = settings.model_copy(update={"base_url": f"http://{shown}:{port}"})
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     settings = settings.model_copy(update={"listen_url": f"http://{listen}"})  # never called: it is us
+    if "GATEWAY_PAGES_WARM_CASELOAD" not in os.environ:  # a served gateway reads the caseload ahead of its users
+        settings = settings.model_copy(update={"pages_warm_caseload": True})
     try:
         application = create_app(settings)
     except (DatabaseBehind, OutboundConfigError) as exc:

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # The day the team's pages take as today (falls in the last 12 months, the caseload's markers);
     # unset: the real date. `gateway demo` sets the synthetic sample's own date so its record reads as current.
     pages_as_of: date | None = None
+    # Read the caseload in the background at start-up (`gateway serve` turns it on; test apps do not).
+    pages_warm_caseload: bool = False
     delivery_worker: bool = True
     delivery_poll_ms: float = 250.0
     delivery_retry_base_ms: float = 500.0

@@ -39,6 +39,10 @@ class CaseloadCache:
         self._views: dict[tuple[frozenset[str], date], _View] = {}
         self._lock = threading.Lock()
 
+    def kept(self) -> int:
+        """How many views (readable types, day) are kept."""
+        return len(self._views)
+
     def __call__(self, conn: Connection, readable: set[str], as_of: date) -> list[PersonFacts]:
         key = (frozenset(readable), as_of)
         with self._lock:

@@ -5,8 +5,18 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.auth.principal import authenticate
+from gateway.auth.tokens import mint_token
 from gateway.pages.caseload import CaseloadPerson
 from gateway.pages.caseload_view import PAGE_ROWS, CaseloadView
+from gateway.pages.caseload_warm import PAGE_ROLES, role_readable_types
+from gateway.pages.handling import readable_types
+from gateway.request_context import Caller
+from gateway.settings import Settings
 
 
 def _person(i: int, name: str, nhs: str = "", nurse: str | None = None, last: str | None = None,
@@ -54,3 +64,20 @@ def test_pages_of_rows_and_links_that_keep_the_view() -> None:
     assert len(CaseloadView(page=99).page_of(many)) == 5  # past the end: the last page
     query = parse_qs(urlsplit(view.link(2, "2025-10-31")).query)
     assert query == {"q": ["person"], "sort": ["name"], "week": ["2025-10-31"], "page": ["2"]}
+
+
+@pytest.mark.parametrize("role", PAGE_ROLES)
+def test_the_warm_up_reads_what_a_signed_in_user_of_each_role_reads(practice: Settings, role: str) -> None:
+    with TestClient(create_app(practice)) as client:  # the app's own verifier, as a page sign-in uses
+        principal = authenticate(f"Bearer {mint_token(practice, 'warm.check', role)}", client.app.state.verifier)
+    assert role_readable_types(role) == readable_types(Caller(principal, "r1", None))
+
+
+def test_a_served_gateway_has_its_caseload_read_before_anyone_asks(practice: Settings) -> None:
+    with TestClient(create_app(practice.model_copy(update={"pages_warm_caseload": True}))) as client:
+        pass  # shutting down waits for the warm-up
+    views = {frozenset(role_readable_types(role)) for role in PAGE_ROLES}  # roles reading the same share one
+    assert client.app.state.caseload_cache.kept() == len(views)
+    with TestClient(create_app(practice)) as cold:
+        pass
+    assert "caseload_cache" not in cold.app.state.__dict__
