@@ -284,7 +284,8 @@ def report(r: dict[str, Any]) -> None:
     print(f"   counts: {r['counts']}")
     print(f"   import : {r['seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU; {r['versions']:,} resource versions "
           f"written (incl. Provenance), {r['current']:,} resources")
-    print(f"            {per_s:,.0f} resources/s, {r['rows'] / r['seconds']:,.0f} rows/s "
+    print(f"            {per_s:,.0f} clinical resources/s ({r['clinical']:,}, Provenance not counted), "
+          f"{all_per_s:,.0f} versions/s incl. Provenance, {r['rows'] / r['seconds']:,.0f} rows/s "
           f"({r['versions'] / max(r['cpu_seconds'], 1e-9):,.0f} resources per CPU-second of the main process, "
           "a parse worker's CPU not included)")
     print(f"   ceiling: {ceiling:,.0f} resources/s raw executemany of the same JSON rows "

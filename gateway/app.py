@@ -22,6 +22,7 @@ from gateway.export.routes import router as export_router
 from gateway.export.worker import ExportWorker
 from gateway.health import router as health_router
 from gateway.imports.liveness import sweep_stale_runs
+from gateway.imports.provenance import provenance_changes
 from gateway.imports.routes import router as imports_router
 from gateway.imports.uploads import upload_root
 from gateway.limits.body import BodyLimit
@@ -37,17 +38,16 @@ from gateway.outbound.hook import make_endpoint_hook
 from gateway.pages import router as pages_router
 from gateway.pages.caseload_warm import warm_caseload
 from gateway.repository.base import Hooks
-from gateway.repository.index_hook import index_write_hook
 from gateway.repository.sql import SqlRepository
 from gateway.routes import read_route
 from gateway.routes import router as fhir_router
-from gateway.security import audit_failure, audit_write_hook
+from gateway.security import audit_changes, audit_failure
 from gateway.security_headers import SecurityHeaders
 from gateway.settings import Settings, get_settings
 from gateway.storage.engine import open_database
 from gateway.storage.migrate import require_current
 from gateway.subscriptions.emit import make_commit_hook
-from gateway.subscriptions.lifecycle import subscription_write_hook
+from gateway.subscriptions.lifecycle import subscription_changes
 from gateway.subscriptions.routes import router as subscriptions_router
 
 # FastAPI's built-in OpenTelemetry hooks look up providers (and the environment) on every request;
@@ -58,17 +58,27 @@ _NO_TELEMETRY: dict[str, Any] = (
 )
 
 
+def install_hooks(hooks: Hooks, settings: Settings) -> Hooks:
+    """Register every feature's change hooks, in the order they run after each flush of a unit of
+    work: the outbound check of Subscription endpoints, audit, Provenance of source rows, subscription
+    state, person linking; then, once per unit before it commits, subscription events and the
+    social-care inbox."""
+    hooks.register(make_endpoint_hook(policy_from_settings(settings)))  # refuses a Subscription endpoint
+    hooks.register(audit_changes)
+    hooks.register(provenance_changes)
+    hooks.register(subscription_changes)
+    install_linking(hooks)
+    hooks.register(make_commit_hook(settings), before_commit=True)
+    return hooks
+
+
 def build_repository(settings: Settings, check_schema: bool = True) -> SqlRepository:
-    """The repository with every write hook the gateway runs inside write transactions."""
+    """The repository with every hook the gateway runs inside write transactions."""
     db = open_database(settings.database_url)
     bound_database(db)  # before the first connection: request-scoped queries obey the request's budget
     if check_schema:
         require_current(db.reader)
-    endpoint_hook = make_endpoint_hook(policy_from_settings(settings))
-    hooks = Hooks(on_write=[index_write_hook, audit_write_hook, subscription_write_hook, endpoint_hook],
-                  before_commit=[make_commit_hook(settings)])
-    install_linking(hooks)
-    return SqlRepository(db, hooks)
+    return SqlRepository(db, install_hooks(Hooks(), settings))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

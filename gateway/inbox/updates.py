@@ -21,7 +21,7 @@ from adapters.liquidlogic import ids
 from adapters.liquidlogic.errors import AdapterError
 from adapters.liquidlogic.from_fhir import Author, build_update
 from gateway.delivery.outbox import enqueue
-from gateway.request_context import current_caller
+from gateway.repository.base import WriteContext
 from gateway.settings import Settings
 from gateway.storage.index_tables import search_reference
 from gateway.storage.tables import resources
@@ -83,10 +83,9 @@ def social_worker(conn: Connection, people: set[str], assessment: FhirJson | Non
     return str(author) if author else None
 
 
-def _author(conn: Connection, event: TopicEvent) -> Author:
-    who = current_caller.get()
-    user = who.principal.user if who else "system"
-    role = (who.principal.role if who else None) or None
+def _author(conn: Connection, event: TopicEvent, context: WriteContext) -> Author:
+    user = context.user
+    role = context.role or None
     name = user
     if event.focus and event.focus.startswith("Observation/"):
         res_id = event.focus.split("/")[1]
@@ -96,7 +95,8 @@ def _author(conn: Connection, event: TopicEvent) -> Author:
     return Author(name=name, id=user, role=role)
 
 
-def record_update(conn: Connection, settings: Settings, matcher: Matcher, event: TopicEvent) -> str | None:
+def record_update(conn: Connection, settings: Settings, matcher: Matcher, event: TopicEvent,
+                  context: WriteContext) -> str | None:
     """Build, store and queue the update for an assessment topic event; its inbox item id, or None
     when the person has no social care record."""
     assert event.patient is not None
@@ -108,7 +108,7 @@ def record_update(conn: Connection, settings: Settings, matcher: Matcher, event:
     social_ref = f"Patient/{patient['id']}"
     assessment = last_assessment(conn, social_ref)
     try:
-        document = build_update(patient, event.deltas, _author(conn, event), datetime.now(UTC), assessment)
+        document = build_update(patient, event.deltas, _author(conn, event, context), datetime.now(UTC), assessment)
     except AdapterError as exc:
         log.warning("assessment change for %s: no update document: %s", event.patient, exc)
         return None

@@ -10,7 +10,7 @@ they were. `diff_assessment` then says what changed.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,6 @@ from sqlalchemy import Connection, func, select
 from adapters.omaha.changes import AssessmentDelta
 from adapters.omaha.diff import diff_assessment
 from adapters.omaha.from_fhir import focus_condition, is_care_plan, is_problem, is_rating, reason_condition
-from gateway.assessments.events import take_deltas
 from gateway.repository.base import WriteEvent
 from gateway.storage.index_tables import search_date, search_reference
 from gateway.storage.tables import resources
@@ -114,13 +113,14 @@ def _conditions_touched(resource: FhirJson) -> set[str]:
     return {cid for act in resource.get("activity", []) if (cid := reason_condition(act))}
 
 
-def assessment_changes(conn: Connection, events: list[WriteEvent]) -> list[AssessmentChange]:
+def assessment_changes(conn: Connection, events: list[WriteEvent],
+                       worked_out: Sequence[tuple[str, list[AssessmentDelta]]] = ()) -> list[AssessmentChange]:
     """Each person's Omaha changes in `events` (people in order of first write); people whose
     writes changed nothing the assessment shows (a re-save, a typo in a note) are left out.
-    Where the assessment service already worked out a person's deltas (it records them on the
-    connection, see gateway.assessments.events) those are used instead of diffing again."""
+    Where the assessment service already worked out a person's deltas (`worked_out`, from the
+    unit of work's context) those are used instead of diffing again."""
     recorded: dict[str, list[AssessmentDelta]] = {}
-    for patient_id, deltas in take_deltas(conn):
+    for patient_id, deltas in worked_out:
         recorded.setdefault(f"Patient/{patient_id}", []).extend(deltas)
     by_patient: dict[str, list[tuple[WriteEvent, FhirJson | None]]] = {}
     for event in events:

@@ -14,7 +14,8 @@ from sqlalchemy import Connection, insert, update
 
 from gateway.delivery.outbox import enqueue
 from gateway.inbox.updates import record_update
-from gateway.repository.base import CommitHook, WriteEvent
+from gateway.repository.base import ChangeHook, WriteEvent
+from gateway.repository.unit import UnitOfWork
 from gateway.settings import Settings
 from gateway.storage.times import now_us
 from gateway.subscriptions.lifecycle import event_queue
@@ -42,12 +43,13 @@ def record_event(conn: Connection, sub_id: str, event: TopicEvent) -> int:
     return number
 
 
-def make_commit_hook(settings: Settings) -> CommitHook:
-    """The hook for `Hooks.before_commit`: subscriptions and social care updates for each write
-    transaction. Settings say where social care updates go."""
+def make_commit_hook(settings: Settings) -> ChangeHook:
+    """The hook for `Hooks.before_commit`: subscriptions and social care updates for each unit of
+    work, whichever door it came through. Settings say where social care updates go."""
 
-    def subscriptions_before_commit(conn: Connection, events: list[WriteEvent]) -> None:
-        topic_events = fired(conn, events)
+    def subscriptions_before_commit(unit: UnitOfWork, events: list[WriteEvent]) -> None:
+        conn = unit.conn
+        topic_events = fired(conn, events, unit.context.deltas)
         if not topic_events:
             return
         matcher = Matcher(conn)
@@ -55,6 +57,6 @@ def make_commit_hook(settings: Settings) -> CommitHook:
             for sub_id in matcher.matching(event):
                 record_event(conn, sub_id, event)
             if event.change is not None and event.patient is not None:
-                record_update(conn, settings, matcher, event)
+                record_update(conn, settings, matcher, event, unit.context)
 
     return subscriptions_before_commit

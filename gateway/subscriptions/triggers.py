@@ -7,7 +7,7 @@ exists exactly when the change that caused it commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from gateway.subscriptions.assessment import AssessmentChange, assessment_change
 from gateway.subscriptions.topics import Topic, all_topics
 
 FhirJson = dict[str, Any]
+Deltas = Sequence[tuple[str, list[AssessmentDelta]]]  # (Patient id, deltas), as in WriteContext.deltas
 
 
 @dataclass(slots=True)
@@ -39,9 +40,9 @@ def versioned(event: WriteEvent) -> str:
     return f"{event.res_type}/{event.res_id}/_history/{event.version}"
 
 
-def _assessment(topic: Topic, conn: Connection, events: list[WriteEvent]) -> list[TopicEvent]:
+def _assessment(topic: Topic, conn: Connection, events: list[WriteEvent], deltas: Deltas) -> list[TopicEvent]:
     out = []
-    for change in assessment_changes(conn, events):
+    for change in assessment_changes(conn, events, deltas):
         # The focus is the rating if one was written (what the team usually changes), else the first write.
         ordered = sorted(change.written, key=lambda e: e.res_type != "Observation")
         focus = versioned(ordered[0])
@@ -57,7 +58,7 @@ def _status_class(resource: FhirJson | None) -> tuple[str | None, str | None]:
     return resource.get("status"), cls.get("code") if isinstance(cls, dict) else None
 
 
-def _encounter(topic: Topic, _conn: Connection, events: list[WriteEvent]) -> list[TopicEvent]:
+def _encounter(topic: Topic, _conn: Connection, events: list[WriteEvent], _deltas: Deltas) -> list[TopicEvent]:
     out = []
     for event in events:
         if event.res_type != "Encounter" or event.after is None:
@@ -85,7 +86,7 @@ def _codes_of(resource: FhirJson | None) -> set[tuple[str, str]]:
             for c in concept.get("coding", [])}
 
 
-def _coded_finding(topic: Topic, _conn: Connection, events: list[WriteEvent]) -> list[TopicEvent]:
+def _coded_finding(topic: Topic, _conn: Connection, events: list[WriteEvent], _deltas: Deltas) -> list[TopicEvent]:
     out = []
     wanted = topic.codes()
     for event in events:
@@ -101,7 +102,7 @@ def _coded_finding(topic: Topic, _conn: Connection, events: list[WriteEvent]) ->
     return out
 
 
-Detector = Callable[[Topic, Connection, list[WriteEvent]], list[TopicEvent]]
+Detector = Callable[[Topic, Connection, list[WriteEvent], Deltas], list[TopicEvent]]
 DETECTORS: dict[str, Detector] = {
     "assessment": _assessment,
     "encounter": _encounter,
@@ -109,10 +110,12 @@ DETECTORS: dict[str, Detector] = {
 }
 
 
-def fired(conn: Connection, events: list[WriteEvent]) -> list[TopicEvent]:
-    """Every topic event of one transaction, topic by topic in `topics.json` order."""
+def fired(conn: Connection, events: list[WriteEvent], deltas: Deltas = ()) -> list[TopicEvent]:
+    """Every topic event of one unit of work, topic by topic in `topics.json` order. `deltas`: the
+    assessment changes the assessment service already worked out (from the unit's context)."""
     out: list[TopicEvent] = []
+    types = {e.res_type for e in events}
     for topic in all_topics():
-        if any(e.res_type in topic.resources for e in events):
-            out.extend(DETECTORS[topic.trigger](topic, conn, events))
+        if types.intersection(topic.resources):
+            out.extend(DETECTORS[topic.trigger](topic, conn, events, deltas))
     return out
