@@ -108,7 +108,7 @@ def submit_assessment(repo: SqlRepository, patient_id: str, qr: Any, author: str
         before = current_assessment(conn, patient_id)
         bundle = extraction(conn, patient_id, checked, author, before)
         results = put_all(writer, [entry["resource"] for entry in bundle["entry"]])
-        deltas = diff_assessment(before, current_assessment(conn, patient_id))
+        deltas = diff_assessment(before, current_assessment(writer.conn, patient_id))  # flushed first
         writer.note_deltas(patient_id, deltas)
     return Submission(patient_id, results, deltas)
 

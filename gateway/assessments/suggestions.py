@@ -109,6 +109,6 @@ def decide(repo: SqlRepository, patient_id: str, action: str, problem_code: str,
                                  f"{patient_ref}; update it through the assessment instead", "problem",
                                  "business-rule")
         results = put_all(writer, confirm(found, patient_ref, author, at, scope, severity))
-        deltas = diff_assessment(before, current_assessment(conn, patient_id))
+        deltas = diff_assessment(before, current_assessment(writer.conn, patient_id))  # flushed first
         writer.note_deltas(patient_id, deltas)
     return Decision(action, found, results, deltas)
