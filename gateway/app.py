@@ -17,6 +17,7 @@ from gateway import errors
 from gateway.audit.writer import AuditWriter
 from gateway.auth.keys import ensure_local_key, jwks
 from gateway.auth.tokens import TokenVerifier
+from gateway.delivery.routes import router as delivery_router
 from gateway.delivery.worker import DeliveryWorker
 from gateway.export.routes import router as export_router
 from gateway.export.worker import ExportWorker
@@ -25,6 +26,9 @@ from gateway.imports.liveness import sweep_stale_runs
 from gateway.imports.provenance import provenance_changes
 from gateway.imports.routes import router as imports_router
 from gateway.imports.uploads import upload_root
+from gateway.inbox import sending as inbox_sending
+from gateway.inbox.routes import router as inbox_router
+from gateway.inbox.updates import update_listener
 from gateway.limits.body import BodyLimit
 from gateway.limits.budget import bound_database
 from gateway.limits.scope import RequestScope
@@ -46,6 +50,7 @@ from gateway.security_headers import SecurityHeaders
 from gateway.settings import Settings, get_settings
 from gateway.storage.engine import open_database
 from gateway.storage.migrate import require_current
+from gateway.subscriptions import sending as subscription_sending
 from gateway.subscriptions.emit import make_commit_hook
 from gateway.subscriptions.lifecycle import subscription_changes
 from gateway.subscriptions.routes import router as subscriptions_router
@@ -68,7 +73,9 @@ def install_hooks(hooks: Hooks, settings: Settings) -> Hooks:
     hooks.register(provenance_changes)
     hooks.register(subscription_changes)
     install_linking(hooks)
-    hooks.register(make_commit_hook(settings), before_commit=True)
+    hooks.register(make_commit_hook([update_listener(settings)]), before_commit=True)
+    subscription_sending.register_kinds()  # what delivery sends for the rows these hooks queue
+    inbox_sending.register_kinds()
     return hooks
 
 
@@ -136,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, https_base=settings.base_url.startswith("https://"))
     ops = install_operations(app, repo, settings)  # metrics middleware (outermost), /metrics, jobs
     app.include_router(health_router)
+    app.include_router(inbox_router)
+    app.include_router(delivery_router)
     app.include_router(subscriptions_router)
     app.include_router(export_router)  # before the FHIR routes, whose /{type}/{id} would take /_export/{job}
     app.router.routes.append(read_route)  # before the other FHIR routes: see routes.read

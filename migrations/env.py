@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from gateway.storage.engine import normalise_url
-from gateway.storage.schema import metadata
+from gateway.schema import metadata
 
 config = context.config
 

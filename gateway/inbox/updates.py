@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,13 +22,14 @@ from adapters.liquidlogic import ids
 from adapters.liquidlogic.errors import AdapterError
 from adapters.liquidlogic.from_fhir import Author, build_update
 from gateway.delivery.outbox import enqueue
+from gateway.inbox.sending import FILE_QUEUE, HTTP_QUEUE
+from gateway.inbox.tables import inbox_items
 from gateway.repository.base import WriteContext
 from gateway.settings import Settings
 from gateway.storage.index_tables import search_reference
 from gateway.storage.tables import resources
 from gateway.storage.times import now_us
 from gateway.subscriptions.matching import Matcher
-from gateway.subscriptions.tables import inbox_items
 from gateway.subscriptions.triggers import TopicEvent
 
 FhirJson = dict[str, Any]
@@ -35,8 +37,6 @@ log = logging.getLogger(__name__)
 
 SOCIAL_WORKER = "106328005"  # SNOMED CT: Social worker (occupation)
 ASSESSMENT_QUESTIONNAIRE = "/Questionnaire/liquidlogic-care-act-assessment"
-FILE_QUEUE = "liquidlogic:file"
-HTTP_QUEUE = "liquidlogic:http"
 
 
 def _load(conn: Connection, res_type: str, res_ids: list[str]) -> list[FhirJson]:
@@ -93,6 +93,15 @@ def _author(conn: Connection, event: TopicEvent, context: WriteContext) -> Autho
             performer = next((p.get("display") for p in obs.get("performer", []) if p.get("display")), None)
             name = performer or name
     return Author(name=name, id=user, role=role)
+
+
+def update_listener(settings: Settings) -> Callable[[Connection, Matcher, TopicEvent, WriteContext], None]:
+    """The listener the subscriptions hook calls for each assessment change (registered at start-up)."""
+
+    def listener(conn: Connection, matcher: Matcher, event: TopicEvent, context: WriteContext) -> None:
+        record_update(conn, settings, matcher, event, context)
+
+    return listener
 
 
 def record_update(conn: Connection, settings: Settings, matcher: Matcher, event: TopicEvent,

@@ -85,13 +85,3 @@ def relink_all(repo: SqlRepository, chunk: int = 500) -> RelinkSummary:
         open_ = conn.execute(select(link_candidates.c.id).where(link_candidates.c.status == "open")).all()
     return RelinkSummary(sources, len(golden_ids), len(links), len(open_), changes)
 
-
-def relink_from_settings(settings: Any) -> RelinkSummary:
-    """The `gateway link` command's work: open the configured database and relink everyone."""
-    from gateway.app import build_repository
-
-    repo = build_repository(settings)
-    try:
-        return relink_all(repo)
-    finally:
-        repo.db.dispose()

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from adapters.sample.people import generate_people
 from adapters.systmone import ids as sr_ids
 from adapters.systmone.sample import HEADERS, write_extract
-from gateway.imports.pipeline import ImportSummary, ImportRunner
+from gateway.imports.pipeline import ImportRunner, ImportSummary
 from gateway.repository.sql import SqlRepository
 from tests.gateway.api.fhir_api import FhirApi
 from tests.gateway.subscriptions import builders
