@@ -21,6 +21,7 @@ from gateway.outcomes import forbidden
 from gateway.repository.base import WriteContext, WriteEvent
 from gateway.repository.unit import UnitOfWork
 from gateway.request_context import Caller
+from gateway.search.compartment import patient_of
 
 _WRITE_INTERACTIONS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
@@ -139,15 +140,6 @@ def audit_changes(unit: UnitOfWork, events: list[WriteEvent]) -> None:
             resource_type=event.res_type, resource_id=event.res_id,
             status=204 if event.method == "DELETE" else 200,
             client=context.client, request_id=context.request_id,
-            patient=_patient_of(event.res_type, event.res_id) or _subject_of(event.after),
+            patient=_patient_of(event.res_type, event.res_id) or patient_of(event.after),
         ))
 
-
-def _subject_of(resource: dict | None) -> str | None:  # type: ignore[type-arg]
-    if not resource:
-        return None
-    for key in ("subject", "patient", "beneficiary"):
-        ref = resource.get(key)
-        if isinstance(ref, dict) and str(ref.get("reference", "")).startswith("Patient/"):
-            return str(ref["reference"])
-    return None

@@ -21,6 +21,7 @@ from adapters.omaha.changes import AssessmentDelta
 from adapters.omaha.diff import diff_assessment
 from adapters.omaha.from_fhir import focus_condition, is_care_plan, is_problem, is_rating, reason_condition
 from gateway.repository.base import WriteEvent
+from gateway.search.compartment import patient_of
 from gateway.storage.index_tables import search_date, search_reference
 from gateway.storage.tables import resources
 
@@ -44,15 +45,6 @@ class AssessmentChange:
 
 def is_omaha(resource: FhirJson | None) -> bool:
     return bool(resource) and (is_problem(resource) or is_rating(resource) or is_care_plan(resource))  # type: ignore[arg-type]
-
-
-def subject_of(resource: FhirJson | None) -> str | None:
-    """The Patient a resource is about ("Patient/<id>"), from subject or patient."""
-    for key in ("subject", "patient"):
-        ref = (resource or {}).get(key)
-        if isinstance(ref, dict) and str(ref.get("reference", "")).startswith("Patient/"):
-            return str(ref["reference"])
-    return None
 
 
 def _before(event: WriteEvent) -> FhirJson | None:
@@ -130,7 +122,7 @@ def assessment_changes(conn: Connection, events: list[WriteEvent],
         shown = event.after or before
         if not is_omaha(shown) and not is_omaha(before):
             continue
-        patient = subject_of(shown) or subject_of(before)
+        patient = patient_of(shown) or patient_of(before)
         if patient:
             by_patient.setdefault(patient, []).append((event, before))
     out = []

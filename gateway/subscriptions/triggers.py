@@ -16,7 +16,8 @@ from sqlalchemy import Connection
 
 from adapters.omaha.changes import AssessmentDelta
 from gateway.repository.base import WriteEvent
-from gateway.subscriptions.assessment import AssessmentChange, assessment_changes, subject_of
+from gateway.search.compartment import patient_of
+from gateway.subscriptions.assessment import AssessmentChange, assessment_changes
 from gateway.subscriptions.topics import Topic, all_topics
 
 FhirJson = dict[str, Any]
@@ -71,7 +72,7 @@ def _encounter(topic: Topic, _conn: Connection, events: list[WriteEvent], _delta
         admitted = status == "in-progress" and was != "in-progress" and was != "finished"
         discharged = status == "finished" and was != "finished"
         if admitted or discharged:
-            patient = subject_of(event.after)
+            patient = patient_of(event.after)
             out.append(TopicEvent(topic, patient, versioned(event), [patient] if patient else []))
     return out
 
@@ -97,7 +98,7 @@ def _coded_finding(topic: Topic, _conn: Connection, events: list[WriteEvent], _d
         before = orjson.loads(event.before) if event.before else None
         if _codes_of(before) & wanted:
             continue  # already had the finding: an edit, not a new health change
-        patient = subject_of(event.after)
+        patient = patient_of(event.after)
         out.append(TopicEvent(topic, patient, versioned(event), [patient] if patient else []))
     return out
 
