@@ -22,10 +22,15 @@ _OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 _PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
 
-@lru_cache(maxsize=16384)  # asked twice per row (batch keys, then the Provenance itself)
 def provenance_id(ref: Any) -> str:
-    """The Provenance id of a source row (anything with `file`, `line` and `key`)."""
-    return str(uuid.uuid5(PROVENANCE_NAMESPACE, f"{ref.file}|{ref.key or ref.line}"))
+    """The Provenance id of a source row (anything with `file`, `line` and `key`: the adapter's
+    RowRef when the batch loads its keys, the write events' SourceRow in the hook)."""
+    return _provenance_id(ref.file, ref.key or ref.line)
+
+
+@lru_cache(maxsize=16384)  # asked twice per row (batch keys, then the Provenance itself)
+def _provenance_id(file: str, key: str | int) -> str:
+    return str(uuid.uuid5(PROVENANCE_NAMESPACE, f"{file}|{key}"))
 
 
 def provenance(row: SourceRow, written: list[WriteEvent], source: str, run_id: str) -> dict[str, Any]:
