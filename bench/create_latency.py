@@ -3,8 +3,9 @@ the unit of work with every hook, commit), in process, on a fresh SQLite databas
 
     .venv/bin/python -m bench.create_latency [--creates 400] [--rounds 3]
 
-Prints p50/p90 and CPU time per create for each round, and p50/p90 overall. To compare two versions of the code on a busy machine, run
-both in the same session, alternating rounds (see the README of this folder).
+Prints p50/p90 and CPU time per create for each round, and p50/p90 overall. To compare two versions
+of the code on a busy machine, run both in the same session, alternating rounds (see the README of
+this folder).
 """
 
 from __future__ import annotations
