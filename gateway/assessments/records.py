@@ -16,7 +16,6 @@ from adapters.omaha import ids
 from adapters.omaha.from_fhir import is_care_plan, is_problem, problem
 from adapters.omaha.suggestions import Suggestion, dismissed_keys
 from adapters.omaha.vocabulary import RECORD
-from gateway.linking import linked_patient_ids
 from gateway.search.params import parse_search
 from gateway.search.sql import execute_search
 from gateway.settings import get_settings
@@ -75,8 +74,17 @@ def active_problem_codes(snapshot: list[FhirJson]) -> set[str]:
 
 
 def linked_patients(conn: Connection, patient_id: str) -> list[str]:
-    """The person's Patient ids: this one first, then every other Patient person linking joined to it."""
-    return [patient_id, *(pid for pid in linked_patient_ids(conn, patient_id) if pid != patient_id)]
+    """The person's Patient ids: this one, then every source Patient its `link` names as `seealso`
+    (how the golden Patient of person linking points at the source systems' Patients)."""
+    out = [patient_id]
+    patient = read_json(conn, "Patient", patient_id) or {}
+    for link in patient.get("link") or []:
+        ref = str((link.get("other") or {}).get("reference") or "")
+        if link.get("type") == "seealso" and ref.startswith("Patient/"):
+            other = ref.removeprefix("Patient/")
+            if other not in out:
+                out.append(other)
+    return out
 
 
 def records_for_person(conn: Connection, patient_id: str) -> list[FhirJson]:

@@ -14,7 +14,6 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, or_, select
 
-from gateway.linking import linked_patient_ids
 from gateway.storage.index_tables import search_reference
 from gateway.storage.tables import resources
 from gateway.storage.times import now_us
@@ -35,8 +34,21 @@ def _ids(refs: set[str], res_type: str) -> list[str]:
 
 
 def linked_patients(conn: Connection, patient: str) -> set[str]:
-    """`patient` ("Patient/<id>") and every other Patient of the same person (person linking)."""
-    return {f"Patient/{pid}" for pid in linked_patient_ids(conn, patient.split("/", 1)[1])} | {patient}
+    """`patient` and every Patient linked to it in either direction (one step each way)."""
+    out = {patient}
+    r = resources.c
+    row = conn.execute(select(r.content).where(r.res_type == "Patient", r.res_id == patient.split("/", 1)[1],
+                                               r.deleted.is_(False))).first()
+    if row is not None and row.content:
+        for link in orjson.loads(row.content).get("link", []):
+            ref = (link.get("other") or {}).get("reference", "")
+            if ref.startswith("Patient/"):
+                out.add(ref)
+    s = search_reference.c
+    rows = conn.execute(select(s.res_id).where(s.res_type == "Patient", s.param == "link",
+                                               s.target_type == "Patient", s.target_id == patient.split("/", 1)[1]))
+    out |= {f"Patient/{row.res_id}" for row in rows}
+    return out
 
 
 def caseload_teams(conn: Connection, patients: set[str]) -> set[str]:
