@@ -178,7 +178,7 @@ def next_due(conn: Connection, leased: bool = True, settled: Sequence[int] = ())
     """When the next deliverable queue head falls due (µs, a lease's end counting as due unless
     `leased` is False: the sole worker of an SQLite database ignores leases), to sleep until then
     instead of polling blindly. `settled` as for `due`."""
-    due_at = o.next_attempt_at
+    due_at: Any = o.next_attempt_at  # a column, or the larger-of expression below
     if leased:
         larger = func.greatest if conn.dialect.name == "postgresql" else func.max  # SQLite's max(a, b) is scalar
         due_at = larger(o.next_attempt_at, func.coalesce(o.claimed_until, 0))
