@@ -23,6 +23,7 @@ from gateway.linking.tables import person_links
 from gateway.repository.base import WriteContext, WriteEvent
 from gateway.repository.sql import SqlRepository
 from gateway.repository.unit import UnitOfWork
+from gateway.settings import Settings
 from gateway.storage.tables import resources
 from gateway.subscriptions.tables import subscription_events
 from tests.adapters.omaha.forms import three_problems
@@ -30,8 +31,19 @@ from tests.gateway.api.fhir_api import FhirApi
 from tests.gateway.subscriptions import builders
 from tests.gateway.subscriptions.test_end_to_end import transaction
 from tests.gateway.subscriptions.test_import_notifications import fall_delta, person_row, run
+from tests.stores import shared_key_dir
 
 Seen = list[tuple[str, str, str, str, int]]  # (stage, door, type, id, version)
+ENDPOINT = "http://127.0.0.1:9/hook"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """A gateway whose outbound allow-list names the (never answering) subscription endpoint below;
+    no delivery worker, since events are counted where they are recorded."""
+    return Settings(database_url=database_url, key_dir=shared_key_dir(), base_url="http://testserver",
+                    audit_flush_ms=1.0, outbound_allow=ENDPOINT.rsplit("/", 1)[0] + "/", delivery_worker=False,
+                    export_dir=tmp_path / "exports")
 
 
 @pytest.fixture
@@ -88,9 +100,9 @@ def test_every_door_runs_every_hook_once(client: TestClient, fhir: FhirApi, repo
     run(repo, extract)
     row = person_row(extract)
     patient = f"Patient/{sr_ids.resource_id('SRPatient', row)}"
-    health = fhir.create(builders.subscription("http://127.0.0.1:9/hook", topic=builders.HEALTH_CHANGE,
+    health = fhir.create(builders.subscription(ENDPOINT, topic=builders.HEALTH_CHANGE,
                                                filters=[f"patient={patient}"]))["id"]
-    assessment = fhir.create(builders.subscription("http://127.0.0.1:9/hook", filters=[f"patient={patient}"]))["id"]
+    assessment = fhir.create(builders.subscription(ENDPOINT, filters=[f"patient={patient}"]))["id"]
     seen.clear()
 
     # Door 1: a REST create.
