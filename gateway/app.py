@@ -65,13 +65,13 @@ _NO_TELEMETRY: dict[str, Any] = (
 
 def install_hooks(hooks: Hooks, settings: Settings) -> Hooks:
     """Register every feature's change hooks, in the order they run after each flush of a unit of
-    work: the outbound check of Subscription endpoints, audit, Provenance of source rows, subscription
-    state, person linking; then, once per unit before it commits, subscription events and the
+    work: audit, Provenance of source rows, subscription state, the outbound check of Subscription
+    endpoints, person linking; then, once per unit before it commits, subscription events and the
     social-care inbox."""
-    hooks.register(make_endpoint_hook(policy_from_settings(settings)))  # refuses a Subscription endpoint
     hooks.register(audit_changes)
     hooks.register(provenance_changes)
-    hooks.register(subscription_changes)
+    hooks.register(subscription_changes)  # refuses an unusable Subscription (criteria, channel...) first
+    hooks.register(make_endpoint_hook(policy_from_settings(settings)))  # then an endpoint not allowed
     install_linking(hooks)
     hooks.register(make_commit_hook([update_listener(settings)]), before_commit=True)
     subscription_sending.register_kinds()  # what delivery sends for the rows these hooks queue
