@@ -112,6 +112,6 @@ def load(database_url: str, resources: list[dict[str, Any]]) -> None:
                 key = (resource["resourceType"], resource["id"])
                 state.put(key, resource, content_hash(resource), "PUT")
             with db.writer.begin() as conn:
-                flush(conn, state, originally_stored=set())
+                flush(conn, state.take(), originally_stored=set())
     finally:
         db.dispose()

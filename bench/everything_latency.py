@@ -121,7 +121,7 @@ def add_records(repo: SqlRepository, sources: list[str], how_many: int) -> None:
         body = (_encounter if kind == "Encounter" else _observation)(rng, res_id, patient_id)
         state.put((kind, res_id), body, content_hash(body), "PUT")
     with repo.db.writer.begin() as conn:
-        flush(conn, state, originally_stored=set())
+        flush(conn, state.take(), originally_stored=set())
 
 
 def background(url: str, total: int) -> None:

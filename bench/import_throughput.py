@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-AIM_RESOURCES_PER_S = 10_000
-AIM_RATIO = 0.1
+AIM_RESOURCES_PER_S = 6_000  # clinical resources (Provenance not counted) per second of wall time
+AIM_RATIO = 0.15
 AIM_RSS_MB = 400
 LOOKUP_TABLES = {"SRManifest", "SRMapping", "SRMappingGroup"}
 
@@ -108,9 +108,12 @@ def data_rows(folder: Path) -> int:
     return total
 
 
-def _count(db: Path, table: str) -> int:
+def _count(db: Path, table: str, where: str = "") -> int:
     with sqlite3.connect(db) as conn:
-        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        return int(conn.execute(f"SELECT count(*) FROM {table} {where}").fetchone()[0])
+
+
+CLINICAL = "WHERE res_type != 'Provenance'"
 
 
 def import_worker(extract: Path, db: Path, batch_rows: int, profile: Path | None) -> dict[str, Any]:
@@ -126,6 +129,7 @@ def import_worker(extract: Path, db: Path, batch_rows: int, profile: Path | None
     repo = build_repository(settings)
     runner = ImportRunner.from_settings(repo, settings, "bench")
     versions_before, current_before = _count(db, "resource_history"), _count(db, "resources")
+    clinical_before = _count(db, "resource_history", CLINICAL)
     sampler = RssSampler()
 
     def progress(event: str, payload: Any) -> None:
@@ -154,6 +158,7 @@ def import_worker(extract: Path, db: Path, batch_rows: int, profile: Path | None
         "seconds": seconds, "cpu_seconds": cpu, "rows": summary.rows, "counts": summary.counts,
         "versions": _count(db, "resource_history") - versions_before,
         "current": _count(db, "resources") - current_before,
+        "clinical": _count(db, "resource_history", CLINICAL) - clinical_before,
         # A pipeline that parses in a worker process uses the sum of both: the sampled tree peak.
         "peak_rss_mb": max(own, kids, max(mb for _, _, mb in sampler.samples)),
         "ru_maxrss_mb": max(own, kids), "rss_quartiles": sampler.quartiles(), "profiled": profile is not None,
@@ -268,7 +273,10 @@ def layer_report(profile: Path, top: int = 25) -> None:
 
 
 def report(r: dict[str, Any]) -> None:
-    per_s = r["versions"] / r["seconds"]
+    # The aims count clinical resources (every version written except Provenance) per second of wall time;
+    # the ratio is that figure over the ceiling's versions/s (the stricter of the two comparisons).
+    per_s = r["clinical"] / r["seconds"]
+    all_per_s = r["versions"] / r["seconds"]
     ceiling = r["ceiling"]["versions_per_s"]
     ratio = per_s / ceiling
     print(f"\n== {r['people']:,} people: {r['rows']:,} rows ({r['csv_rows']:,} in the CSVs), "
@@ -276,7 +284,8 @@ def report(r: dict[str, Any]) -> None:
     print(f"   counts: {r['counts']}")
     print(f"   import : {r['seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU; {r['versions']:,} resource versions "
           f"written (incl. Provenance), {r['current']:,} resources")
-    print(f"            {per_s:,.0f} resources/s, {r['rows'] / r['seconds']:,.0f} rows/s "
+    print(f"            {per_s:,.0f} clinical resources/s ({r['clinical']:,}, Provenance not counted), "
+          f"{all_per_s:,.0f} versions/s incl. Provenance, {r['rows'] / r['seconds']:,.0f} rows/s "
           f"({r['versions'] / max(r['cpu_seconds'], 1e-9):,.0f} resources per CPU-second of the main process, "
           "a parse worker's CPU not included)")
     print(f"   ceiling: {ceiling:,.0f} resources/s raw executemany of the same JSON rows "

@@ -37,12 +37,12 @@ from gateway.app import build_repository, create_app
 from gateway.assessments.load import load_forms
 from gateway.auth.tokens import mint_token
 from gateway.imports.pipeline import ImportRunner
+from gateway.inbox.tables import inbox_items
 from gateway.pages.caseload import caseload_ids
 from gateway.pages.handling import COOKIE
 from gateway.samples import write_samples
 from gateway.settings import Settings
 from gateway.storage.migrate import upgrade
-from gateway.subscriptions.tables import inbox_items
 
 AIM_MS = 300.0
 

@@ -17,13 +17,18 @@ from gateway import errors
 from gateway.audit.writer import AuditWriter
 from gateway.auth.keys import ensure_local_key, jwks
 from gateway.auth.tokens import TokenVerifier
+from gateway.delivery.routes import router as delivery_router
 from gateway.delivery.worker import DeliveryWorker
 from gateway.export.routes import router as export_router
 from gateway.export.worker import ExportWorker
 from gateway.health import router as health_router
 from gateway.imports.liveness import sweep_stale_runs
+from gateway.imports.provenance import provenance_changes
 from gateway.imports.routes import router as imports_router
 from gateway.imports.uploads import upload_root
+from gateway.inbox import sending as inbox_sending
+from gateway.inbox.routes import router as inbox_router
+from gateway.inbox.updates import update_listener
 from gateway.limits.body import BodyLimit
 from gateway.limits.budget import bound_database
 from gateway.limits.scope import RequestScope
@@ -37,17 +42,17 @@ from gateway.outbound.hook import make_endpoint_hook
 from gateway.pages import router as pages_router
 from gateway.pages.caseload_warm import warm_caseload
 from gateway.repository.base import Hooks
-from gateway.repository.index_hook import index_write_hook
 from gateway.repository.sql import SqlRepository
 from gateway.routes import read_route
 from gateway.routes import router as fhir_router
-from gateway.security import audit_failure, audit_write_hook
+from gateway.security import audit_changes, audit_failure
 from gateway.security_headers import SecurityHeaders
 from gateway.settings import Settings, get_settings
 from gateway.storage.engine import open_database
 from gateway.storage.migrate import require_current
+from gateway.subscriptions import sending as subscription_sending
 from gateway.subscriptions.emit import make_commit_hook
-from gateway.subscriptions.lifecycle import subscription_write_hook
+from gateway.subscriptions.lifecycle import subscription_changes
 from gateway.subscriptions.routes import router as subscriptions_router
 
 # FastAPI's built-in OpenTelemetry hooks look up providers (and the environment) on every request;
@@ -58,17 +63,29 @@ _NO_TELEMETRY: dict[str, Any] = (
 )
 
 
+def install_hooks(hooks: Hooks, settings: Settings) -> Hooks:
+    """Register every feature's change hooks, in the order they run after each flush of a unit of
+    work: audit, Provenance of source rows, subscription state, the outbound check of Subscription
+    endpoints, person linking; then, once per unit before it commits, subscription events and the
+    social-care inbox."""
+    hooks.register(audit_changes)
+    hooks.register(provenance_changes)
+    hooks.register(subscription_changes)  # refuses an unusable Subscription (criteria, channel...) first
+    hooks.register(make_endpoint_hook(policy_from_settings(settings)))  # then an endpoint not allowed
+    install_linking(hooks)
+    hooks.register(make_commit_hook([update_listener(settings)]), before_commit=True)
+    subscription_sending.register_kinds()  # what delivery sends for the rows these hooks queue
+    inbox_sending.register_kinds()
+    return hooks
+
+
 def build_repository(settings: Settings, check_schema: bool = True) -> SqlRepository:
-    """The repository with every write hook the gateway runs inside write transactions."""
+    """The repository with every hook the gateway runs inside write transactions."""
     db = open_database(settings.database_url)
     bound_database(db)  # before the first connection: request-scoped queries obey the request's budget
     if check_schema:
         require_current(db.reader)
-    endpoint_hook = make_endpoint_hook(policy_from_settings(settings))
-    hooks = Hooks(on_write=[index_write_hook, audit_write_hook, subscription_write_hook, endpoint_hook],
-                  before_commit=[make_commit_hook(settings)])
-    install_linking(hooks)
-    return SqlRepository(db, hooks)
+    return SqlRepository(db, install_hooks(Hooks(), settings))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -126,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, https_base=settings.base_url.startswith("https://"))
     ops = install_operations(app, repo, settings)  # metrics middleware (outermost), /metrics, jobs
     app.include_router(health_router)
+    app.include_router(inbox_router)
+    app.include_router(delivery_router)
     app.include_router(subscriptions_router)
     app.include_router(export_router)  # before the FHIR routes, whose /{type}/{id} would take /_export/{job}
     app.router.routes.append(read_route)  # before the other FHIR routes: see routes.read

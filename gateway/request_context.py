@@ -1,13 +1,11 @@
 """Who is calling and what they may do, for the span of one request.
 
-Set once per request by the security dependency; write hooks running inside the database
-transaction read it (through a context variable, which Starlette copies into the thread pool) to
-audit the write in the same commit.
+Set once per request by the security dependency. Writes carry it into the repository explicitly,
+as the unit of work's `WriteContext` (see `gateway.security.write_context`).
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from gateway.auth.principal import Principal
@@ -29,5 +27,3 @@ class Caller:
         """The request id as the audit trail keeps it: the gateway's, then the client's beside it."""
         return f"{self.request_id} {self.client_request_id}" if self.client_request_id else self.request_id
 
-
-current_caller: ContextVar[Caller | None] = ContextVar("current_caller", default=None)

@@ -31,7 +31,7 @@ from gateway.repository.sql import SqlRepository
 from gateway.request_context import Caller
 from gateway.resource_types import READ_ONLY_TYPES, require_type
 from gateway.responses import FhirResponse, prefer_return, resource_response, write_response
-from gateway.security import audit, authorized, caller, may_read
+from gateway.security import audit, authorized, caller, may_read, write_context
 from gateway.validation import validate_resource
 
 router = APIRouter(prefix="/fhir")
@@ -130,7 +130,8 @@ async def metadata(request: Request) -> Response:
 async def batch_or_transaction(request: Request, who: Caller = Depends(caller)) -> Response:
     body = await json_body(request)
     result = await run_in_threadpool(
-        process_bundle, repo_of(request), body, base_url(request), lambda i, t: authorized(who, i, t), may_read(who)
+        process_bundle, repo_of(request), body, base_url(request), lambda i, t: authorized(who, i, t), may_read(who),
+        write_context(who)
     )
     await audit(request, who, "transaction" if body.get("type") == "transaction" else "batch", None)
     return FhirResponse(result)
@@ -212,7 +213,8 @@ def _written(request: Request, result: WriteResult) -> Response:
 @router.post("/{res_type}", include_in_schema=False)
 async def create(res_type: str, request: Request, who: Caller = Depends(caller)) -> Response:
     resource = await _posted(request, who, "create", res_type)
-    return _written(request, await run_in_threadpool(repo_of(request).create, resource, _create_condition(request)))
+    return _written(request, await run_in_threadpool(repo_of(request).create, resource, _create_condition(request),
+                                                     write_context(who)))
 
 
 def _create_condition(request: Request) -> str | None:
@@ -235,7 +237,7 @@ async def conditional_update(res_type: str, request: Request, who: Caller = Depe
     resource = await _posted(request, who, "update", res_type)
     return _written(request, await run_in_threadpool(repo_of(request).conditional_update, res_type,
                                                      str(request.url.query), resource,
-                                                     _version(request.headers.get("if-match"))))
+                                                     _version(request.headers.get("if-match")), write_context(who)))
 
 
 @router.put("/{res_type}/{res_id}", include_in_schema=False)
@@ -245,7 +247,7 @@ async def update(res_type: str, res_id: str, request: Request, who: Caller = Dep
         raise bad_request(f"The body's id {resource.get('id')!r} does not match the URL's {res_id!r}", ["id"])
     return _written(request, await run_in_threadpool(repo_of(request).update, res_type, res_id,
                                                      {**resource, "id": res_id},
-                                                     _version(request.headers.get("if-match"))))
+                                                     _version(request.headers.get("if-match")), write_context(who)))
 
 
 @router.patch("/{res_type}/{res_id}", include_in_schema=False)
@@ -260,14 +262,14 @@ async def patch(res_type: str, res_id: str, request: Request, who: Caller = Depe
         validate_resource(patched, res_type)
         return writer.put(patched, res_id, "PATCH", if_match if if_match is not None else current.version)
 
-    return _written(request, await run_in_threadpool(repo_of(request).in_transaction, work))
+    return _written(request, await run_in_threadpool(repo_of(request).in_transaction, work, write_context(who)))
 
 
 @router.delete("/{res_type}/{res_id}", include_in_schema=False)
 async def delete(res_type: str, res_id: str, request: Request, who: Caller = Depends(caller)) -> Response:
     authorized(who, "delete", _writable(res_type))
     result = await run_in_threadpool(repo_of(request).delete, res_type, res_id,
-                                     _version(request.headers.get("if-match")))
+                                     _version(request.headers.get("if-match")), write_context(who))
     headers = {"ETag": result.stored.etag} if result.outcome == "deleted" else {}
     return Response(status_code=204, headers=headers)
 

@@ -1,8 +1,9 @@
 """Auth and audit wired into every request: the `caller` dependency, scope checks, audit calls.
 
 Reads and searches are audited through the group-committing writer (the response waits until its
-audit row is durable); writes are audited by a write hook inside the same database transaction as
-the write, so a write and its audit commit together. Failures are audited by the error handlers.
+audit row is durable); writes are audited by a change hook inside the same database transaction as
+the write, as the unit of work's `WriteContext` says (built here from the caller by
+`write_context`), so a write and its audit commit together. Failures are audited by the error handlers.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import Request
-from sqlalchemy import Connection
 
 from gateway.audit.entry import AuditEntry
 from gateway.audit.writer import record_in
@@ -18,8 +18,10 @@ from gateway.auth.principal import authenticate, authorize
 from gateway.monitoring import sessions
 from gateway.monitoring.request_ids import current_client_request_id, current_request_id, new_request_id
 from gateway.outcomes import forbidden
-from gateway.repository.base import WriteEvent
-from gateway.request_context import Caller, current_caller
+from gateway.repository.base import WriteContext, WriteEvent
+from gateway.repository.unit import UnitOfWork
+from gateway.request_context import Caller
+from gateway.search.compartment import patient_of
 
 _WRITE_INTERACTIONS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
@@ -31,7 +33,6 @@ async def caller(request: Request) -> Caller:
     who = Caller(principal, own, request.client.host if request.client else None, client_request_id=theirs)
     sessions.seen(principal.user)
     request.state.caller = who
-    current_caller.set(who)
     return who
 
 
@@ -120,27 +121,25 @@ async def audit_failure(request: Request, status: int) -> None:
         return
 
 
-def audit_write_hook(conn: Connection, event: WriteEvent) -> None:
-    """Write hook: audit each write in its own transaction, as the current caller (or the system,
-    for imports and background work, which set their own caller)."""
-    who = current_caller.get()
-    entry = AuditEntry(
-        user=who.principal.user if who else "system",
-        role=who.principal.role if who else "system",
-        interaction=_WRITE_INTERACTIONS.get(event.method, "update"),
-        resource_type=event.res_type, resource_id=event.res_id,
-        status=204 if event.method == "DELETE" else 200,
-        client=who.client if who else None, request_id=who.audit_request_id if who else None,
-        patient=_patient_of(event.res_type, event.res_id) or _subject_of(event.after),
-    )
-    record_in(conn, entry)
+def write_context(who: Caller, door: str = "rest") -> WriteContext:
+    """Who writes and through which door, for the unit of work (and so for every hook)."""
+    return WriteContext(user=who.principal.user, role=who.principal.role, door=door, client=who.client,
+                        request_id=who.audit_request_id)
 
 
-def _subject_of(resource: dict | None) -> str | None:  # type: ignore[type-arg]
-    if not resource:
-        return None
-    for key in ("subject", "patient", "beneficiary"):
-        ref = resource.get(key)
-        if isinstance(ref, dict) and str(ref.get("reference", "")).startswith("Patient/"):
-            return str(ref["reference"])
-    return None
+def audit_changes(unit: UnitOfWork, events: list[WriteEvent]) -> None:
+    """Change hook: audit each write in its own transaction, as the unit's writer. Imports are
+    audited once per run when the run starts (DESIGN section 11), not once per resource."""
+    context = unit.context
+    if context.door == "import":
+        return
+    for event in events:
+        record_in(unit.conn, AuditEntry(
+            user=context.user, role=context.role,
+            interaction=_WRITE_INTERACTIONS.get(event.method, "update"),
+            resource_type=event.res_type, resource_id=event.res_id,
+            status=204 if event.method == "DELETE" else 200,
+            client=context.client, request_id=context.request_id,
+            patient=_patient_of(event.res_type, event.res_id) or patient_of(event.after),
+        ))
+

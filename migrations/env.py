@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from gateway.schema import metadata
 from gateway.storage.engine import normalise_url
-from gateway.storage.schema import metadata
 
 config = context.config
 

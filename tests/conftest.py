@@ -14,10 +14,10 @@ from sqlalchemy import create_engine, text
 
 from gateway.app import create_app
 from gateway.auth.tokens import mint_token
+from gateway.schema import metadata
 from gateway.settings import Settings
 from gateway.storage.engine import normalise_url
 from gateway.storage.migrate import upgrade
-from gateway.storage.schema import metadata
 from tests.gateway.api.fhir_api import FhirApi
 from tests.gateway.api.live_server import running_gateway
 from tests.stores import fresh_sqlite, shared_key_dir

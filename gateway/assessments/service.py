@@ -1,6 +1,6 @@
 """Submitting an integrated assessment: one completed form becomes every Condition, rating
 Observation and CarePlan activity it implies, in one write transaction, with the list of what
-changed handed to the before-commit hooks (see `events.py`).
+changed handed to the hooks in the unit of work's context (`WriteContext.deltas`).
 
 The rules and the FHIR shape live in `adapters/omaha`; this module reads what the person has,
 runs the extraction, writes the result and works out the change.
@@ -8,7 +8,7 @@ runs the extraction, writes the result and works out the change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -17,11 +17,10 @@ from adapters.omaha.changes import AssessmentDelta
 from adapters.omaha.diff import diff_assessment
 from adapters.omaha.questionnaire import QUESTIONNAIRE_URL, extract
 from adapters.omaha.to_fhir import reference
-from gateway.assessments.events import record_deltas
 from gateway.assessments.records import current_assessment, integrated_care_plan, problem_conditions, read_json
 from gateway.assessments.writing import lock_person, put_all, require_patient, response_bundle
 from gateway.outcomes import FhirError, conflict, not_found, outcome
-from gateway.repository.base import FhirJson, WriteResult
+from gateway.repository.base import SYSTEM, FhirJson, WriteContext, WriteResult
 from gateway.repository.sql import SqlRepository
 from gateway.validation import check_id, validate_resource
 
@@ -95,12 +94,13 @@ def _guard_response_id(conn: Connection, qr: FhirJson, patient_id: str) -> None:
         raise conflict(f"QuestionnaireResponse/{qr['id']} belongs to another subject; submit it without an id")
 
 
-def submit_assessment(repo: SqlRepository, patient_id: str, qr: Any, author: str) -> Submission:
+def submit_assessment(repo: SqlRepository, patient_id: str, qr: Any, author: str,
+                      context: WriteContext = SYSTEM) -> Submission:
     """Write one completed assessment for Patient/`patient_id` in one transaction and return what
-    it wrote and changed. 404 for an unknown person; AssessmentInvalid (nothing written) when the
-    form breaks a rule."""
+    it wrote and changed (the changes also go to the hooks, in the unit's context). 404 for an
+    unknown person; AssessmentInvalid (nothing written) when the form breaks a rule."""
     checked = _checked_response(qr, patient_id)
-    with repo.writing() as writer:
+    with repo.writing(replace(context, door="assessment", deltas=[])) as writer:
         conn = writer.conn
         lock_person(conn, patient_id)
         require_patient(writer, patient_id)
@@ -108,8 +108,8 @@ def submit_assessment(repo: SqlRepository, patient_id: str, qr: Any, author: str
         before = current_assessment(conn, patient_id)
         bundle = extraction(conn, patient_id, checked, author, before)
         results = put_all(writer, [entry["resource"] for entry in bundle["entry"]])
-        deltas = diff_assessment(before, current_assessment(conn, patient_id))
-        record_deltas(conn, patient_id, deltas)
+        deltas = diff_assessment(before, current_assessment(writer.conn, patient_id))  # flushed first
+        writer.note_deltas(patient_id, deltas)
     return Submission(patient_id, results, deltas)
 
 

@@ -8,7 +8,7 @@ dismissals and current problems, and writes the decision in one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection
@@ -18,7 +18,6 @@ from adapters.omaha.changes import AssessmentDelta
 from adapters.omaha.diff import diff_assessment
 from adapters.omaha.suggestions import Suggestion, confirm, dismissal, suggest
 from adapters.omaha.vocabulary import vocabulary
-from gateway.assessments.events import record_deltas
 from gateway.assessments.records import (
     active_problem_codes,
     current_assessment,
@@ -28,7 +27,7 @@ from gateway.assessments.records import (
 )
 from gateway.assessments.writing import lock_person, put_all, require_patient, response_bundle
 from gateway.outcomes import FhirError, not_found, outcome
-from gateway.repository.base import FhirJson, WriteResult
+from gateway.repository.base import SYSTEM, FhirJson, WriteContext, WriteResult
 from gateway.repository.sql import SqlRepository
 
 ACTIONS = ("confirm", "dismiss")
@@ -84,7 +83,7 @@ def _now() -> str:
 
 def decide(repo: SqlRepository, patient_id: str, action: str, problem_code: str, source: str, author: str,
            scope: str = "individual", severity: str = "potential", when: str | None = None,
-           maps: CodeMaps | None = None) -> Decision:
+           maps: CodeMaps | None = None, context: WriteContext = SYSTEM) -> Decision:
     """Confirm or dismiss the suggestion of `problem_code` from the record `source`, in one write
     transaction. Confirming a problem the person already has active is refused (422): it would
     replace the problem's recorded detail."""
@@ -97,7 +96,7 @@ def decide(repo: SqlRepository, patient_id: str, action: str, problem_code: str,
         raise _unprocessable(f"Severity {severity!r} is not one of {', '.join(v.severities)}", "severity", "value")
     at = when or _now()
     patient_ref = f"Patient/{patient_id}"
-    with repo.writing() as writer:
+    with repo.writing(replace(context, door="assessment", deltas=[])) as writer:
         conn = writer.conn
         lock_person(conn, patient_id)
         require_patient(writer, patient_id)
@@ -110,6 +109,6 @@ def decide(repo: SqlRepository, patient_id: str, action: str, problem_code: str,
                                  f"{patient_ref}; update it through the assessment instead", "problem",
                                  "business-rule")
         results = put_all(writer, confirm(found, patient_ref, author, at, scope, severity))
-        deltas = diff_assessment(before, current_assessment(conn, patient_id))
-        record_deltas(conn, patient_id, deltas)
+        deltas = diff_assessment(before, current_assessment(writer.conn, patient_id))  # flushed first
+        writer.note_deltas(patient_id, deltas)
     return Decision(action, found, results, deltas)

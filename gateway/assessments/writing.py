@@ -11,7 +11,7 @@ import orjson
 from sqlalchemy import Connection, text
 
 from gateway.repository.base import FhirJson, WriteResult
-from gateway.repository.writes import Writer
+from gateway.repository.unit import UnitOfWork
 from gateway.validation import check_id, validate_resource
 
 _STATUS_TEXT = {201: "201 Created", 200: "200 OK"}
@@ -25,14 +25,14 @@ def lock_person(conn: Connection, patient_id: str) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"omaha-assessment|{patient_id}"})
 
 
-def require_patient(writer: Writer, patient_id: str) -> FhirJson:
+def require_patient(writer: UnitOfWork, patient_id: str) -> FhirJson:
     """The Patient as stored; 404 when unknown, 410 when deleted."""
     check_id(patient_id)
     stored = writer.read_current("Patient", patient_id)
     return orjson.loads(stored.content or "{}")  # type: ignore[no-any-return]
 
 
-def put_all(writer: Writer, items: list[FhirJson]) -> list[WriteResult]:
+def put_all(writer: UnitOfWork, items: list[FhirJson]) -> list[WriteResult]:
     """Validate and store each resource at its own id, in order (unchanged ones stay at their version)."""
     results = []
     for resource in items:

@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import Connection, func, select
 
 from gateway.repository.writes import content_hash
-from gateway.storage.schema import metadata
+from gateway.schema import metadata
 from gateway.storage.tables import resource_history, resources
 from gateway.storage.times import now_us, us_to_instant
 

@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
+from gateway.delivery.jobs import ready_conditions
+from gateway.delivery.tables import delivery_outbox
 from gateway.storage.times import now_us
-from gateway.subscriptions.tables import delivery_outbox, subscription_state
 
 o = delivery_outbox.c
 
@@ -57,10 +58,10 @@ def enqueue(conn: Connection, queue: str, kind: str, *, sub_id: str | None = Non
 
 
 def _heads(settled: Sequence[int] = ()) -> list[Any]:
-    """Pending rows that are first in their queue and (subscription events) whose subscription is
-    active. `settled`: rows the caller already sent but has not yet recorded, counted as done."""
+    """Pending rows that are first in their queue and meet their kind's own condition (see
+    `jobs.JobKind.ready`: an event waits for its subscription to be active). `settled`: rows the
+    caller already sent but has not yet recorded, counted as done."""
     older = aliased(delivery_outbox)
-    state = subscription_state.c
     before = [older.c.queue == o.queue, older.c.state == "pending", older.c.seq < o.seq]
     conds = [o.state == "pending"]
     if settled:
@@ -69,7 +70,7 @@ def _heads(settled: Sequence[int] = ()) -> list[Any]:
     return [
         *conds,
         ~exists().where(*before),
-        or_(o.kind != "event", exists().where(state.sub_id == o.sub_id, state.status == "active")),
+        *(or_(o.kind != kind, ready) for kind, ready in ready_conditions()),
     ]
 
 
@@ -177,7 +178,7 @@ def next_due(conn: Connection, leased: bool = True, settled: Sequence[int] = ())
     """When the next deliverable queue head falls due (µs, a lease's end counting as due unless
     `leased` is False: the sole worker of an SQLite database ignores leases), to sleep until then
     instead of polling blindly. `settled` as for `due`."""
-    due_at = o.next_attempt_at
+    due_at: Any = o.next_attempt_at  # a column, or the larger-of expression below
     if leased:
         larger = func.greatest if conn.dialect.name == "postgresql" else func.max  # SQLite's max(a, b) is scalar
         due_at = larger(o.next_attempt_at, func.coalesce(o.claimed_until, 0))

@@ -11,12 +11,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from gateway.delivery.outbox import requeue_dead
+from gateway.delivery.tables import delivery_outbox
 from gateway.limits.numbers import optional_number, row_id
 from gateway.outcomes import not_found
 from gateway.request_context import Caller
 from gateway.security import audit, authorized, caller
 from gateway.storage.times import us_to_instant
-from gateway.subscriptions.tables import delivery_outbox
 
 router = APIRouter(prefix="/api/delivery")
 o = delivery_outbox.c

@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway.delivery import jobs, outbox
 from gateway.delivery.ledger import Ledger, Outcome
 from gateway.delivery.sole import SoleWorkerLock
+from gateway.delivery.tables import delivery_outbox
 from gateway.delivery.transports import drop_file, post
 from gateway.outbound.configured import policy_from_settings
 from gateway.outbound.network import outbound_client
@@ -39,7 +40,6 @@ from gateway.outbound.policy import OutboundPolicy
 from gateway.repository.sql import SqlRepository
 from gateway.settings import Settings
 from gateway.storage.times import now_us
-from gateway.subscriptions.tables import delivery_outbox
 
 log = logging.getLogger(__name__)
 Taken = list[tuple[outbox.Claimed, jobs.Job | None]]
@@ -243,7 +243,7 @@ class DeliveryWorker:
                     self._to_record.set()
                     await asyncio.sleep(min(poll, 1.0))
                     continue
-                if any(error is not None or row.kind == "handshake" for row, error, _ in batch):
+                if any(error is not None or jobs.has_after(row.kind) for row, error, _ in batch):
                     self._wake.set()  # a held queue has its retry time now; a handshake may activate
             if self._stopping and not self._ledger and self._task is not None and self._task.done():
                 return
@@ -261,10 +261,10 @@ class DeliveryWorker:
 
         def due() -> list[jobs.Job]:
             with self.repo.db.reader.connect() as conn:
-                if not jobs.heartbeats_due(conn):
+                if not jobs.periodic_due(conn):
                     return []  # the usual case: no write transaction
             with self.repo.db.writer.begin() as conn:
-                return jobs.due_heartbeats(conn, self.settings)
+                return jobs.due_periodic(conn, self.settings)
 
         pending = await run_in_threadpool(due)
         await asyncio.gather(*(self._send(job) for job in pending))
@@ -295,13 +295,8 @@ class DeliveryWorker:
                  state, error)
 
     async def _after(self, outcomes: list[Outcome]) -> None:
-        """A handshake's outcome changes the subscription's status (and its resource), once recorded."""
-        give_up = int(self.settings.delivery_give_up_hours * 3600 * 1_000_000)
+        """What a kind does once its outcome is recorded (a handshake's changes the subscription's
+        status and its resource; see `jobs.JobKind.after`)."""
         for row, error, result in outcomes:
-            if row.kind != "handshake" or row.sub_id is None or result not in ("sent", "failed"):
-                continue
-            if error is None:
-                await run_in_threadpool(jobs.write_status, self.repo, row.sub_id, "active", None)
-            elif now_us() - row.created_at >= give_up:
-                await run_in_threadpool(jobs.write_status, self.repo, row.sub_id, "error",
-                                        f"handshake failed: {error}")
+            if result in ("sent", "failed") and jobs.has_after(row.kind):
+                await run_in_threadpool(jobs.after, self.repo, self.settings, row, error)

@@ -1,27 +1,26 @@
-"""Apply one batch of adapter records to the store and decide each row's outcome.
+"""Apply one batch of adapter records to the unit of work and decide each row's outcome.
 
-A row is all or nothing: its resources, merges and deletes are planned against the batch's view
-of the current versions, validated, and only then applied. A resource whose content equals its
-current version is left alone (no new version), which is what makes re-imports idempotent.
+A row is all or nothing: its resources, merges and deletes are planned against the unit's view
+of the current versions, validated, and only then staged. A resource whose content equals its
+current version is left alone (no new version, so no hook sees it), which is what makes
+re-imports idempotent and silent. Each staged version carries its source row, which is how the
+Provenance hook (`provenance.py`) and the row report know where it came from.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from adapters.base import Converted, ElementMerge, Rejected, RowRef
-from gateway.bindings import binding_errors
+from gateway.imports.provenance import provenance_id
+from gateway.imports.validator import ImportValidator
 from gateway.imports.worker import Hints
 from gateway.outcomes import FhirError
-from gateway.repository.bulk import BulkState, Key, Version
+from gateway.repository.base import SourceRow
+from gateway.repository.bulk import Key, Version
+from gateway.repository.unit import UnitOfWork
 from gateway.repository.writes import content_hash
-from gateway.storage.times import us_to_instant
-from gateway.validation import validate_resource
-
-PROVENANCE_NAMESPACE = uuid.UUID("5b2f0e0c-6f55-4a43-9a53-4e0c2b8f7a10")
 
 
 @dataclass(slots=True)
@@ -43,36 +42,6 @@ class RowRejected(Exception):
         self.reason = reason
 
 
-class ImportValidator:
-    """How an import checks what adapters produce before it is written.
-
-    API writes are always validated with the full R4B models. Adapter output is our own code,
-    validated in full by each adapter's golden tests; at import time every resource gets the
-    cheap checks (required code bindings, which the models do not enforce), and the full model
-    validation runs on the first resource of each type in a run and then on every `every`-th one
-    (`mode="all"` validates everything, at about 0.1-0.5 ms a resource). A failure rejects the row.
-    """
-
-    def __init__(self, mode: str = "sample", every: int = 50) -> None:
-        self.mode = mode
-        self.every = max(1, every)
-        self.seen: set[str] = set()
-        self.count = 0
-
-    def check(self, resource: dict[str, Any]) -> None:
-        self.count += 1
-        res_type = resource.get("resourceType", "")
-        if self.mode == "all" or res_type not in self.seen or self.count % self.every == 0:
-            self.seen.add(res_type)
-            validate_resource(resource)
-            return
-        wrong = binding_errors(resource)
-        if wrong:
-            raise FhirError({"resourceType": "OperationOutcome", "issue": [
-                {"severity": "error", "code": "code-invalid", "diagnostics": f"{e}: {m}", "expression": [e]}
-                for e, m in wrong]}, 422)
-
-
 def batch_keys(records: list[Converted | Rejected]) -> set[Key]:
     """Every (type, id) a batch may read or write, so their current state loads in one go."""
     keys: set[Key] = set()
@@ -83,11 +52,6 @@ def batch_keys(records: list[Converted | Rejected]) -> set[Key]:
             keys.update((m.resource_type, m.resource_id) for m in rec.merges)
             keys.add(("Provenance", provenance_id(rec.ref)))
     return keys
-
-
-@lru_cache(maxsize=16384)  # asked twice per row (batch keys, then the Provenance itself)
-def provenance_id(ref: RowRef) -> str:
-    return str(uuid.uuid5(PROVENANCE_NAMESPACE, f"{ref.file}|{ref.key or ref.line}"))
 
 
 def _validation_reason(exc: FhirError) -> str:
@@ -148,7 +112,7 @@ class Action:
     index: Any = None
 
 
-def _plan(state: BulkState, rec: Converted, validator: ImportValidator, hints: Hints | None) -> list[Action]:
+def _plan(unit: UnitOfWork, rec: Converted, validator: ImportValidator, hints: Hints | None) -> list[Action]:
     """The writes a row makes. Raises RowRejected. Resources exactly as the adapter made them come
     with their hash and index rows from the worker (`hints`), already checked there."""
     planned: dict[Key, dict[str, Any] | None] = {}
@@ -157,7 +121,7 @@ def _plan(state: BulkState, rec: Converted, validator: ImportValidator, hints: H
     def view(key: Key) -> dict[str, Any] | None:
         if key in planned:
             return planned[key]
-        cur = state.current.get(key)
+        cur = unit.current(key)
         return None if cur is None or cur.deleted else cur.parsed()
 
     for resource in rec.resources:
@@ -185,7 +149,7 @@ def _plan(state: BulkState, rec: Converted, validator: ImportValidator, hints: H
             continue
         assert action.body is not None
         action.digest = content_hash(action.body)
-        cur = state.current.get(action.key)
+        cur = unit.current(action.key)
         if cur is not None and not cur.deleted and cur.content_hash == action.digest:
             continue  # unchanged: nothing will be written, nothing to check
         try:
@@ -195,19 +159,20 @@ def _plan(state: BulkState, rec: Converted, validator: ImportValidator, hints: H
     return actions
 
 
-def apply_record(state: BulkState, rec: Converted, source: str, run_id: str,
-                 validator: ImportValidator, hints: Hints | None = None) -> RowOutcome:
-    """Plan, validate and apply one row to the batch state; returns its outcome."""
+def apply_record(unit: UnitOfWork, rec: Converted, validator: ImportValidator,
+                 hints: Hints | None = None) -> RowOutcome:
+    """Plan, validate and stage one row in the unit of work; returns its outcome."""
     try:
-        actions = _plan(state, rec, validator, hints)
+        actions = _plan(unit, rec, validator, hints)
     except RowRejected as exc:
         return RowOutcome(rec.ref, "rejected", exc.code, exc.reason, warnings=list(rec.warnings))
     result = RowOutcome(rec.ref, "unchanged", warnings=list(rec.warnings))
     created = changed = deleted = False
+    row = SourceRow(rec.ref.file, rec.ref.line, rec.ref.key)
     for action in actions:
         key = action.key
         if action.kind == "delete":
-            written = state.delete(key)
+            written = unit.stage_delete(key, row)
             if written is not None:
                 result.written.append(written)
                 deleted = True
@@ -215,42 +180,17 @@ def apply_record(state: BulkState, rec: Converted, source: str, run_id: str,
                 result.warnings.append(f"{key[0]}/{key[1]} was already absent; nothing to delete")
             continue
         assert action.body is not None and action.digest is not None
-        cur = state.current.get(key)
+        cur = unit.current(key)
         if cur is not None and not cur.deleted and cur.content_hash == action.digest:
             continue
         created = created or cur is None or cur.deleted
         changed = True
-        result.written.append(state.put(key, action.body, action.digest, "PUT" if cur is not None else "POST",
-                                        action.index))
+        result.written.append(unit.stage(key, action.body, action.digest, "PUT" if cur is not None else "POST",
+                                         action.index, row))
     if created:
         result.outcome = "created"
     elif deleted and not changed:
         result.outcome = "deleted"
     elif changed or deleted:
         result.outcome = "updated"
-    if result.written and not all(v.deleted for v in result.written):
-        _provenance(state, rec.ref, result, source, run_id)
     return result
-
-
-def _provenance(state: BulkState, ref: RowRef, result: RowOutcome, source: str, run_id: str) -> None:
-    """Provenance for the versions this row wrote: which source file and row they came from."""
-    targets = [{"reference": f"{v.key[0]}/{v.key[1]}/_history/{v.version}"} for v in result.written if not v.deleted]
-    where = f"{ref.file} line {ref.line}" + (f" (row {ref.key})" if ref.key else "")
-    activity = "CREATE" if result.outcome == "created" else "UPDATE"
-    body = {
-        "resourceType": "Provenance",
-        "id": provenance_id(ref),
-        "target": targets,
-        "recorded": us_to_instant(result.written[-1].at),
-        "activity": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
-                                 "code": activity}]},
-        "agent": [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-                                        "code": "assembler"}]},
-                   "who": {"display": f"care-gateway import of {source} (run {run_id})"}}],
-        "entity": [{"role": "source", "what": {"display": where,
-                                                "identifier": {"system": f"urn:care-gateway:import:{source}",
-                                                               "value": f"{ref.file}#{ref.key or ref.line}"}}}],
-    }
-    key = ("Provenance", body["id"])
-    state.put(key, body, content_hash(body), "PUT" if key in state.current else "POST")

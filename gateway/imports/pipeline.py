@@ -22,14 +22,15 @@ from adapters.limits import DEFAULT_LIMITS, ReadLimits
 from adapters.registry import sources
 from gateway.audit.entry import AuditEntry
 from gateway.audit.writer import record_in
-from gateway.imports.batch import ImportValidator, RowOutcome, apply_record, batch_keys
+from gateway.imports.batch import RowOutcome, apply_record, batch_keys
 from gateway.imports.liveness import Heartbeat, interrupted_message, mark_stale_runs
 from gateway.imports.reference import with_kept_reference
 from gateway.imports.row_warnings import record_warnings
 from gateway.imports.tables import import_runs
 from gateway.imports.uploads import upload_root
+from gateway.imports.validator import ImportValidator
 from gateway.imports.worker import Hints, Item, prepared_here, prepared_in_worker
-from gateway.repository.bulk import BulkState, flush, load_current
+from gateway.repository.base import WriteContext
 from gateway.repository.sql import SqlRepository
 from gateway.storage.times import now_us
 
@@ -187,18 +188,16 @@ class ImportRunner:
 
     def _write_batch(self, run_id: str, source: str, batch: list[tuple[Converted | Rejected, Hints | None]],
                      counts: Counter[str], files: list[dict[str, Any]], validator: ImportValidator) -> None:
-        with self.repo.db.writer.begin() as conn:
-            state = BulkState(load_current(conn, batch_keys([rec for rec, _ in batch])))
-            stored = {k for k, v in state.current.items() if v.stored}
+        context = WriteContext(user=self.user, role="system", door="import", run_id=run_id, source=source)
+        with self.repo.writing(context) as unit:
+            unit.preload(batch_keys([rec for rec, _ in batch]))
             outcomes = []
             for rec, hints in batch:
                 if isinstance(rec, Rejected):
                     outcomes.append(RowOutcome(rec.ref, "rejected", rec.code, rec.reason))
                 else:
-                    outcomes.append(apply_record(state, rec, source, run_id, validator, hints))
-            flush(conn, state, stored)
-            for hook in self.repo.hooks.on_bulk_write:
-                hook(conn, state.written)
+                    outcomes.append(apply_record(unit, rec, validator, hints))
+            conn = unit.conn  # flushed: every version written and handed to the hooks
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             conn.exec_driver_sql(  # the driver's executemany: one row per input row adds up
                 f"INSERT INTO import_rows ({', '.join(_ROW_COLUMNS)}) VALUES ({', '.join([mark] * len(_ROW_COLUMNS))})",

@@ -20,6 +20,7 @@ from typing import IO, Any, BinaryIO
 
 from adapters.base import Converted, ReferenceRow, Rejected, SourceRecord, UsesReferenceData, positional_reduce
 from adapters.limits import DEFAULT_LIMITS, ReadLimits
+from gateway.imports.validator import ImportValidator
 from gateway.outcomes import FhirError
 from gateway.repository.writes import content_hash
 from gateway.search.indexer import IndexRows, index_rows
@@ -85,7 +86,6 @@ def produce(source: str, path: str, chunk: int, validate: str, out: BinaryIO,
     A pipe's small buffer is the back-pressure that keeps both processes' memory flat. `reference`
     is the source's kept reference rows (see gateway.imports.reference), when it has any."""
     from adapters.registry import get_adapter
-    from gateway.imports.batch import ImportValidator
 
     try:
         validator = ImportValidator(validate)

@@ -10,10 +10,10 @@ import orjson
 from sqlalchemy import Connection, or_, select, update
 
 from gateway.auth.principal import Principal
+from gateway.inbox.tables import inbox_items
 from gateway.outcomes import bad_request, not_found
 from gateway.staff import practitioner_refs
 from gateway.storage.times import now_us, us_to_instant
-from gateway.subscriptions.tables import inbox_items
 
 i = inbox_items.c
 STATUSES = ("new", "read", "acknowledged")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,13 +22,14 @@ from adapters.liquidlogic import ids
 from adapters.liquidlogic.errors import AdapterError
 from adapters.liquidlogic.from_fhir import Author, build_update
 from gateway.delivery.outbox import enqueue
-from gateway.request_context import current_caller
+from gateway.inbox.sending import FILE_QUEUE, HTTP_QUEUE
+from gateway.inbox.tables import inbox_items
+from gateway.repository.base import WriteContext
 from gateway.settings import Settings
 from gateway.storage.index_tables import search_reference
 from gateway.storage.tables import resources
 from gateway.storage.times import now_us
 from gateway.subscriptions.matching import Matcher
-from gateway.subscriptions.tables import inbox_items
 from gateway.subscriptions.triggers import TopicEvent
 
 FhirJson = dict[str, Any]
@@ -35,8 +37,6 @@ log = logging.getLogger(__name__)
 
 SOCIAL_WORKER = "106328005"  # SNOMED CT: Social worker (occupation)
 ASSESSMENT_QUESTIONNAIRE = "/Questionnaire/liquidlogic-care-act-assessment"
-FILE_QUEUE = "liquidlogic:file"
-HTTP_QUEUE = "liquidlogic:http"
 
 
 def _load(conn: Connection, res_type: str, res_ids: list[str]) -> list[FhirJson]:
@@ -83,10 +83,9 @@ def social_worker(conn: Connection, people: set[str], assessment: FhirJson | Non
     return str(author) if author else None
 
 
-def _author(conn: Connection, event: TopicEvent) -> Author:
-    who = current_caller.get()
-    user = who.principal.user if who else "system"
-    role = (who.principal.role if who else None) or None
+def _author(conn: Connection, event: TopicEvent, context: WriteContext) -> Author:
+    user = context.user
+    role = context.role or None
     name = user
     if event.focus and event.focus.startswith("Observation/"):
         res_id = event.focus.split("/")[1]
@@ -96,7 +95,17 @@ def _author(conn: Connection, event: TopicEvent) -> Author:
     return Author(name=name, id=user, role=role)
 
 
-def record_update(conn: Connection, settings: Settings, matcher: Matcher, event: TopicEvent) -> str | None:
+def update_listener(settings: Settings) -> Callable[[Connection, Matcher, TopicEvent, WriteContext], None]:
+    """The listener the subscriptions hook calls for each assessment change (registered at start-up)."""
+
+    def listener(conn: Connection, matcher: Matcher, event: TopicEvent, context: WriteContext) -> None:
+        record_update(conn, settings, matcher, event, context)
+
+    return listener
+
+
+def record_update(conn: Connection, settings: Settings, matcher: Matcher, event: TopicEvent,
+                  context: WriteContext) -> str | None:
     """Build, store and queue the update for an assessment topic event; its inbox item id, or None
     when the person has no social care record."""
     assert event.patient is not None
@@ -108,7 +117,7 @@ def record_update(conn: Connection, settings: Settings, matcher: Matcher, event:
     social_ref = f"Patient/{patient['id']}"
     assessment = last_assessment(conn, social_ref)
     try:
-        document = build_update(patient, event.deltas, _author(conn, event), datetime.now(UTC), assessment)
+        document = build_update(patient, event.deltas, _author(conn, event, context), datetime.now(UTC), assessment)
     except AdapterError as exc:
         log.warning("assessment change for %s: no update document: %s", event.patient, exc)
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from uuid import uuid4
@@ -21,10 +21,10 @@ from gateway.interactions.patch import apply_patch
 from gateway.interactions.search import search_bundle
 from gateway.limits.numbers import MAX_VERSION
 from gateway.outcomes import FhirError, bad_request, outcome, too_large
-from gateway.repository.base import FhirJson, StoredResource, WriteResult
+from gateway.repository.base import SYSTEM, FhirJson, StoredResource, WriteContext, WriteResult
 from gateway.repository.conditional import match_ids
 from gateway.repository.sql import SqlRepository, conditional_update_in, create_in
-from gateway.repository.writes import Writer
+from gateway.repository.unit import UnitOfWork
 from gateway.resource_types import require_type
 from gateway.settings import get_settings
 from gateway.validation import check_id, validate_resource
@@ -125,7 +125,7 @@ def _gone(entry: Entry) -> WriteResult:
     return WriteResult(StoredResource(entry.res_type, entry.res_id or "", 0, 0, True, None), "gone")
 
 
-def _run_write(writer: Writer, entry: Entry) -> WriteResult:
+def _run_write(writer: UnitOfWork, entry: Entry) -> WriteResult:
     where = f"Bundle.entry[{entry.index}]"
     if entry.method == "DELETE":
         if entry.res_id is None:
@@ -148,9 +148,9 @@ def _run_write(writer: Writer, entry: Entry) -> WriteResult:
     validate_resource(entry.resource, entry.res_type)
     if entry.method == "POST":
         if entry.res_id is not None:  # id assigned (or matched) before references were rewritten
-            if entry.if_none_exist and writer.current(entry.res_type, entry.res_id) is not None:
+            if entry.if_none_exist and writer.current((entry.res_type, entry.res_id)) is not None:
                 return WriteResult(writer.read_current(entry.res_type, entry.res_id), "existing")
-            return writer.put({**entry.resource, "id": entry.res_id}, entry.res_id, "POST", current=None, fetched=True)
+            return writer.put({**entry.resource, "id": entry.res_id}, entry.res_id, "POST")
         return create_in(writer, entry.resource, entry.if_none_exist)
     if entry.res_id is None:
         return conditional_update_in(writer, entry.res_type, entry.query, entry.resource, entry.if_match)
@@ -215,12 +215,15 @@ def _unique_full_urls(raw: list[Any]) -> None:
 
 
 def process_bundle(
-    repo: SqlRepository, bundle: Any, base_url: str, authorize: Authorizer, readable: Callable[[str], bool]
+    repo: SqlRepository, bundle: Any, base_url: str, authorize: Authorizer, readable: Callable[[str], bool],
+    context: WriteContext = SYSTEM,
 ) -> FhirJson:
     """Run a batch or transaction Bundle and return its response Bundle. `readable` filters what
-    searches inside it include (see `search_bundle`)."""
+    searches inside it include (see `search_bundle`); `context` says who writes (each batch entry
+    is its own unit of work, a transaction one unit for all)."""
     kind, raw = _entries(bundle)
     _unique_full_urls(raw)
+    context = replace(context, door=kind, deltas=[])
     if kind == "transaction":
         entries = []
         for i, item in enumerate(raw):
@@ -232,7 +235,7 @@ def process_bundle(
             authorize(_interaction(entry), entry.res_type)
             for target_type, _query in entry.conditional:
                 authorize("search-type", target_type)  # resolving it is a search of that type
-        return _transaction(repo, entries, base_url, readable)
+        return _transaction(repo, entries, base_url, readable, context)
     out: list[dict[str, Any]] = []
     for i, item in enumerate(raw):
         try:
@@ -241,14 +244,15 @@ def process_bundle(
             if entry.method in ("GET", "HEAD"):
                 out.append(_read_entry(repo, entry, base_url, readable))
             else:
-                result = repo.in_transaction(lambda w, e=entry: _run_write(w, e))  # type: ignore[misc]
+                result = repo.in_transaction(lambda w, e=entry: _run_write(w, e),  # type: ignore[misc]
+                                             replace(context))
                 out.append(_response(result, base_url))
         except FhirError as exc:
             out.append(_error_entry(exc))
     return {"resourceType": "Bundle", "id": str(uuid4()), "type": "batch-response", "entry": out}
 
 
-def _assign_ids(writer: Writer, entries: list[Entry]) -> dict[str, str]:
+def _assign_ids(writer: UnitOfWork, entries: list[Entry]) -> dict[str, str]:
     """Give every new resource its id up front (or the id its If-None-Exist matches), so references
     between entries can be rewritten before anything is written."""
     ids: dict[str, str] = {}
@@ -283,7 +287,7 @@ def _conditional_references(value: Any) -> set[tuple[str, str]]:
     return found
 
 
-def _resolve_conditional_references(writer: Writer, entries: list[Entry]) -> dict[str, str]:
+def _resolve_conditional_references(writer: UnitOfWork, entries: list[Entry]) -> dict[str, str]:
     """Each distinct `Type?search` reference mapped to `Type/id` of its one match, searched once
     against what is stored before the transaction runs; none or several fail the transaction.
     See https://hl7.org/fhir/R4/http.html#trules"""
@@ -304,9 +308,10 @@ def _resolve_conditional_references(writer: Writer, entries: list[Entry]) -> dic
     return resolved
 
 
-def _transaction(repo: SqlRepository, entries: list[Entry], base_url: str, readable: Callable[[str], bool]) -> FhirJson:
+def _transaction(repo: SqlRepository, entries: list[Entry], base_url: str, readable: Callable[[str], bool],
+                 context: WriteContext) -> FhirJson:
     results: dict[int, dict[str, Any]] = {}
-    with repo.writing() as writer:
+    with repo.writing(context) as writer:
         ids = {**_resolve_conditional_references(writer, entries), **_assign_ids(writer, entries)}
         for entry in entries:
             if entry.resource is not None and ids:

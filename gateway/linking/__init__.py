@@ -7,7 +7,7 @@ linking into a repository's writes) and `relink_all(repo)` (the `gateway link` c
 
 from __future__ import annotations
 
-from gateway.linking.hooks import install, relink_all, relink_from_settings
+from gateway.linking.hooks import install, relink_all
 from gateway.linking.links import linked_patient_ids
 
-__all__ = ["install", "linked_patient_ids", "relink_all", "relink_from_settings"]
+__all__ = ["install", "linked_patient_ids", "relink_all"]

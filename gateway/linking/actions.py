@@ -1,6 +1,6 @@
 """A person's linking decisions: confirm, reject or reopen a candidate; link or unlink records.
 
-Each runs inside one write transaction (the caller's `Writer`), writes the golden Patient as a
+Each runs inside one write transaction (the caller's `UnitOfWork`), writes the golden Patient as a
 normal versioned write, and records an audit row in the same commit. Each can be undone by
 another: unlink undoes a link or a confirmation (the candidate reopens), link undoes an unlink,
 reopen undoes a rejection.
@@ -17,12 +17,12 @@ from gateway.audit.entry import ROLE_PATIENT, AuditEntity, AuditEntry
 from gateway.audit.writer import record_in
 from gateway.linking.candidates import load_subjects
 from gateway.linking.golden import golden_id_for_nhs, golden_id_for_person
-from gateway.linking.golden_store import WriterSink
+from gateway.linking.golden_store import GoldenSink
 from gateway.linking.links import active_links, golden_of, members, serialise
 from gateway.linking.sync import Pass, finish, reopen_confirmed
 from gateway.linking.tables import link_candidates
 from gateway.outcomes import bad_request, conflict, not_found
-from gateway.repository.writes import Writer
+from gateway.repository.unit import UnitOfWork
 from gateway.storage.times import now_us
 
 _C = link_candidates.c
@@ -55,7 +55,7 @@ def candidate_row(conn: Connection, candidate_id: int) -> Any:
     return row
 
 
-def join(writer: Writer, first: str, second: str, how: str, actor: Actor, candidate_id: int | None = None) -> str:
+def join(writer: UnitOfWork, first: str, second: str, how: str, actor: Actor, candidate_id: int | None = None) -> str:
     """Make `first` and `second` (source or golden Patient ids) one person; returns the golden id.
     The golden is golden(n) when any record involved has a valid NHS number n, else an existing
     golden of either side, else a new one. Two different valid NHS numbers are refused (409)."""
@@ -102,11 +102,11 @@ def join(writer: Writer, first: str, second: str, how: str, actor: Actor, candid
         else:
             run.link(target, pid, link.how, link.nhs_number, link.candidate_id, link.created_by)
     run.touched.add(target)
-    finish(run, WriterSink(writer))
+    finish(run, GoldenSink(writer))
     return target
 
 
-def confirm(writer: Writer, candidate_id: int, actor: Actor) -> str:
+def confirm(writer: UnitOfWork, candidate_id: int, actor: Actor) -> str:
     """Confirm an open candidate: its two Patients become one person. Returns the golden id."""
     row = candidate_row(writer.conn, candidate_id)
     if row.status != "open":
@@ -118,7 +118,7 @@ def confirm(writer: Writer, candidate_id: int, actor: Actor) -> str:
     return golden
 
 
-def reject(writer: Writer, candidate_id: int, actor: Actor) -> None:
+def reject(writer: UnitOfWork, candidate_id: int, actor: Actor) -> None:
     """Reject an open candidate: not proposed again while both records' demographics stay the same."""
     row = candidate_row(writer.conn, candidate_id)
     if row.status != "open":
@@ -128,7 +128,7 @@ def reject(writer: Writer, candidate_id: int, actor: Actor) -> None:
            f"candidate {candidate_id} Patient/{row.patient_a} + Patient/{row.patient_b}")
 
 
-def reopen(writer: Writer, candidate_id: int, actor: Actor) -> None:
+def reopen(writer: UnitOfWork, candidate_id: int, actor: Actor) -> None:
     """Undo a rejection. (A confirmation is undone by unlinking.)"""
     row = candidate_row(writer.conn, candidate_id)
     if row.status != "rejected":
@@ -138,7 +138,7 @@ def reopen(writer: Writer, candidate_id: int, actor: Actor) -> None:
     _audit(writer.conn, actor, "reopen", None, [row.patient_a, row.patient_b], f"candidate {candidate_id}")
 
 
-def link(writer: Writer, first: str, second: str, actor: Actor) -> str:
+def link(writer: UnitOfWork, first: str, second: str, actor: Actor) -> str:
     """Link two records by hand (two sources, or a golden and a source). Returns the golden id."""
     golden = join(writer, first, second, "manual", actor)
     _audit(writer.conn, actor, "link", golden, [first, second], f"Patient/{first} + Patient/{second} -> "
@@ -146,7 +146,7 @@ def link(writer: Writer, first: str, second: str, actor: Actor) -> str:
     return golden
 
 
-def unlink(writer: Writer, golden_id: str, patient_id: str, actor: Actor) -> None:
+def unlink(writer: UnitOfWork, golden_id: str, patient_id: str, actor: Actor) -> None:
     """End the link of source `patient_id` to `golden_id`. Automatic linking will not redo it while
     the source keeps the NHS number it has now; a confirmed candidate behind the link reopens."""
     conn = writer.conn
@@ -157,7 +157,7 @@ def unlink(writer: Writer, golden_id: str, patient_id: str, actor: Actor) -> Non
     run = Pass(conn, actor.user, {patient_id: current})
     run.end(current, "unlinked", actor.user)
     reopen_confirmed(conn, current.candidate_id)
-    finish(run, WriterSink(writer))
+    finish(run, GoldenSink(writer))
     _audit(conn, actor, "unlink", golden_id, [patient_id], f"Patient/{patient_id} from Patient/{golden_id}")
 
 

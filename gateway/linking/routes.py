@@ -20,9 +20,9 @@ from gateway.linking import actions
 from gateway.linking.actions import Actor, candidate_row
 from gateway.linking.views import STATUSES, list_candidates, one_candidate, person_json
 from gateway.outcomes import bad_request
-from gateway.repository.writes import Writer
+from gateway.repository.unit import UnitOfWork
 from gateway.request_context import Caller
-from gateway.security import audit, authorized, caller
+from gateway.security import audit, authorized, caller, write_context
 
 router = APIRouter(prefix="/api/links")
 T = TypeVar("T")
@@ -51,9 +51,11 @@ async def _body_ids(request: Request, *names: str) -> list[str]:
     return [str(v).removeprefix("Patient/") for v in values]
 
 
-async def _write(request: Request, work: Callable[[Writer], T]) -> T:
+async def _write(request: Request, work: Callable[[UnitOfWork], T]) -> T:
+    who = request.state.caller
+
     def run() -> T:
-        with request.app.state.repo.writing() as writer:
+        with request.app.state.repo.writing(write_context(who, "linking")) as writer:
             return work(writer)
 
     return await run_in_threadpool(run)
@@ -103,7 +105,7 @@ async def decide(candidate_id: str, decision: str, request: Request, who: Caller
         raise bad_request(f"Unknown decision {decision!r}: use confirm, reject or reopen")
     actor = _actor(who)
 
-    def work(writer: Writer) -> dict[str, Any]:
+    def work(writer: UnitOfWork) -> dict[str, Any]:
         act(writer, number, actor)
         row = candidate_row(writer.conn, number)
         body = {"candidate": one_candidate(writer.conn, row)}
@@ -120,7 +122,7 @@ async def link(request: Request, who: Caller = Depends(caller)) -> JSONResponse:
     first, second = await _body_ids(request, "patients")
     actor = _actor(who)
 
-    def work(writer: Writer) -> dict[str, Any]:
+    def work(writer: UnitOfWork) -> dict[str, Any]:
         golden = actions.link(writer, first, second, actor)
         return person_json(writer.conn, golden)
 
@@ -133,7 +135,7 @@ async def unlink(request: Request, who: Caller = Depends(caller)) -> JSONRespons
     golden, patient = await _body_ids(request, "golden", "patient")
     actor = _actor(who)
 
-    def work(writer: Writer) -> dict[str, Any]:
+    def work(writer: UnitOfWork) -> dict[str, Any]:
         actions.unlink(writer, golden, patient, actor)
         return person_json(writer.conn, patient)
 

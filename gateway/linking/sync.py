@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select, update
 from gateway.linking.candidates import forget_subjects, refresh, store_subjects, stored_texts
 from gateway.linking.demographics import Subject, is_golden, nhs_of, subject_of
 from gateway.linking.golden import build_golden, golden_id_for_nhs
-from gateway.linking.golden_store import BulkSink, GoldenSink, WriterSink
+from gateway.linking.golden_store import GoldenSink
 from gateway.linking.links import (
     Link,
     active_links,
@@ -33,8 +33,7 @@ from gateway.linking.links import (
     unlinked_by_person,
 )
 from gateway.linking.tables import link_candidates
-from gateway.repository.base import Hooks
-from gateway.repository.writes import Writer
+from gateway.repository.unit import UnitOfWork
 from gateway.storage.tables import resources
 
 AUTO = "system:person-linking"
@@ -166,11 +165,12 @@ def finish(run: Pass, sink: GoldenSink, changed: Iterable[str] = ()) -> SyncResu
     return run.result
 
 
-def sync_sources(conn: Connection, hooks: Hooks, patients: list[dict[str, Any]], deleted: Iterable[str] = (),
-                 by: str = AUTO, bulk: bool = False) -> SyncResult:
+def sync_sources(unit: UnitOfWork, patients: list[dict[str, Any]], deleted: Iterable[str] = (),
+                 by: str = AUTO) -> SyncResult:
     """Link, unlink and re-candidate after source Patients were written (`patients`, their new JSON)
-    or deleted (`deleted` ids). Golden Patients in `patients` are ignored. `bulk` writes golden
-    Patients the way an import batch writes its resources (see golden_store.py)."""
+    or deleted (`deleted` ids). Golden Patients in `patients` are ignored. Golden Patients are
+    written through `unit`, so they are versioned, indexed and seen by the hooks like any write."""
+    conn = unit.conn
     serialise(conn)
     subjects = [subject_of(p) for p in patients if not is_golden(p)]
     gone = [pid for pid in deleted if pid not in {s.patient_id for s in subjects}]
@@ -185,5 +185,4 @@ def sync_sources(conn: Connection, hooks: Hooks, patients: list[dict[str, Any]],
     for pid in gone:
         if (link := run.links.get(pid)) is not None:
             run.end(link, "deleted")
-    sink = BulkSink(conn, hooks) if bulk else WriterSink(Writer(conn, hooks))
-    return finish(run, sink, [*(s.patient_id for s in fresh), *gone])
+    return finish(run, GoldenSink(unit), [*(s.patient_id for s in fresh), *gone])

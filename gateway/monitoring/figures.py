@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select
 
+from gateway.delivery.tables import delivery_outbox
 from gateway.imports.tables import import_runs
-from gateway.subscriptions.tables import delivery_outbox
 
 
 @dataclass

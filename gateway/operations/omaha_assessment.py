@@ -17,7 +17,7 @@ from gateway.assessments.service import submit_assessment
 from gateway.operations.omaha_input import fhir_base, posted_resource, require_post, rule_violations
 from gateway.operations.registry import OperationCall, load_definition, operation
 from gateway.responses import FhirResponse
-from gateway.security import audit, authorized
+from gateway.security import audit, authorized, write_context
 
 WRITES = ("QuestionnaireResponse", "Condition", "Observation", "CarePlan")
 
@@ -35,7 +35,7 @@ async def omaha_assessment(call: OperationCall) -> Response:
     qr = await posted_resource(call, DEFINITION, "response", "QuestionnaireResponse")
     try:
         submission = await run_in_threadpool(submit_assessment, call.request.app.state.repo, call.res_id, qr,
-                                             call.caller.principal.user)
+                                             call.caller.principal.user, write_context(call.caller, "assessment"))
     except AssessmentInvalid as exc:
         raise rule_violations(exc) from None
     await audit(call.request, call.caller, "operation", "Patient", call.res_id, query="$omaha-assessment")

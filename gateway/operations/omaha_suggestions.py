@@ -23,7 +23,7 @@ from gateway.operations.parameters import read_parameters
 from gateway.operations.registry import OperationCall, load_definition, operation
 from gateway.outcomes import bad_request
 from gateway.responses import FhirResponse
-from gateway.security import audit, authorized
+from gateway.security import audit, authorized, write_context
 
 READS = ("Patient", "Condition", "Observation", "Basic")
 WRITES = {"confirm": ("Condition", "Provenance"), "dismiss": ("Basic",)}
@@ -71,7 +71,7 @@ async def omaha_suggestions(call: OperationCall) -> Response:
     decision = await run_in_threadpool(
         decide, repo, call.res_id, action, _one(params, "problem"), _one(params, "source", "reference"),
         call.caller.principal.user, _one(params, "scope", default="individual"),
-        _one(params, "severity", default="potential"),
+        _one(params, "severity", default="potential"), None, None, write_context(call.caller, "assessment"),
     )
     await audit(call.request, call.caller, "operation", "Patient", call.res_id, query=f"$omaha-suggestions {action}")
     return FhirResponse(write_result(decision.bundle(fhir_base(call)), decision.deltas))

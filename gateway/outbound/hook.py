@@ -6,27 +6,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-
 from gateway.outbound.policy import OutboundPolicy, OutboundRefused
 from gateway.outcomes import unprocessable
-from gateway.repository.base import WriteEvent, WriteHook
+from gateway.repository.base import ChangeHook, WriteEvent
+from gateway.repository.unit import UnitOfWork
 
 
-def make_endpoint_hook(policy: OutboundPolicy) -> WriteHook:
-    """A write hook checking Subscription.channel.endpoint against `policy` (422 naming the reason)."""
+def make_endpoint_hook(policy: OutboundPolicy) -> ChangeHook:
+    """A change hook checking Subscription.channel.endpoint against `policy` (422 naming the reason)."""
 
-    def endpoint_hook(_conn: Connection, event: WriteEvent) -> None:
-        if event.res_type != "Subscription" or event.after is None or event.after.get("status") == "off":
-            return  # switching a subscription off must work even after its endpoint was delisted
-        channel: Any = event.after.get("channel") or {}
-        endpoint = channel.get("endpoint") if isinstance(channel, dict) else None
-        if not isinstance(endpoint, str):
-            return  # the subscription hook has already refused a missing endpoint
-        try:
-            policy.check_url(endpoint)
-        except OutboundRefused as exc:
-            raise unprocessable(f"The gateway will not call this endpoint: {exc.reason}",
-                                ["Subscription.channel.endpoint"], code="security") from None
+    def endpoint_hook(_unit: UnitOfWork, events: list[WriteEvent]) -> None:
+        for event in events:
+            if event.res_type == "Subscription":
+                check_endpoint(policy, event)
 
     return endpoint_hook
+
+
+def check_endpoint(policy: OutboundPolicy, event: WriteEvent) -> None:
+    if event.after is None or event.after.get("status") == "off":
+        return  # switching a subscription off must work even after its endpoint was delisted
+    channel: Any = event.after.get("channel") or {}
+    endpoint = channel.get("endpoint") if isinstance(channel, dict) else None
+    if not isinstance(endpoint, str):
+        return  # the subscription hook has already refused a missing endpoint
+    try:
+        policy.check_url(endpoint)
+    except OutboundRefused as exc:
+        raise unprocessable(f"The gateway will not call this endpoint: {exc.reason}",
+                            ["Subscription.channel.endpoint"], code="security") from None

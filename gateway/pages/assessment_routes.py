@@ -25,7 +25,7 @@ from gateway.pages.handling import can, need, readable_types, render
 from gateway.pages.record import gather_record
 from gateway.pages.suggestion_words import SuggestedProblem, suggested_problems
 from gateway.request_context import Caller
-from gateway.security import audit
+from gateway.security import audit, write_context
 
 MAX_SOURCES = 20  # records behind one suggested problem that one dismissal covers
 
@@ -77,7 +77,8 @@ async def submit(request: Request, who: Caller) -> Response:
     qr, block_of_item = to_response(form, person_id)
     repo = request.app.state.repo
     try:
-        await run_in_threadpool(submit_assessment, repo, person_id, qr, who.principal.user)
+        await run_in_threadpool(submit_assessment, repo, person_id, qr, who.principal.user,
+                                write_context(who, "assessment"))
     except AssessmentInvalid as exc:
         place_errors(form, exc.violations, block_of_item)
         await audit(request, who, "operation", "Patient", person_id, status=422, query="page $omaha-assessment")
@@ -101,6 +102,7 @@ async def suggestion(request: Request, who: Caller) -> Response:
     for source in sources[:1] if action == "confirm" else sources:
         await run_in_threadpool(decide, request.app.state.repo, person_id, action, str(posted.get("problem") or ""),
                                 source, who.principal.user,
-                                str(posted.get("scope") or "individual"), str(posted.get("severity") or "potential"))
+                                str(posted.get("scope") or "individual"), str(posted.get("severity") or "potential"),
+                                None, None, write_context(who, "assessment"))
     await audit(request, who, "operation", "Patient", person_id, query=f"page $omaha-suggestions {action}")
     return RedirectResponse(f"/app/people/{person_id}/assessment?saved={action}#suggestions", status_code=303)

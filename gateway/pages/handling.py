@@ -23,7 +23,7 @@ from gateway.auth.principal import authenticate
 from gateway.monitoring import sessions
 from gateway.outcomes import FhirError, forbidden
 from gateway.pages.text import show_day
-from gateway.request_context import Caller, current_caller
+from gateway.request_context import Caller
 from gateway.resource_types import SUPPORTED_TYPES
 from gateway.security import EXPLICIT_ONLY_TYPES, audit, request_ids
 from gateway.staff import practitioner_name, practitioners_for
@@ -66,7 +66,6 @@ def signed_in(request: Request) -> Caller:
     who = Caller(principal, own, request.client.host if request.client else None, client_request_id=theirs)
     sessions.seen(principal.user)
     request.state.caller = who
-    current_caller.set(who)
     return who
 
 

@@ -17,7 +17,7 @@ from gateway.outcomes import bad_request
 from gateway.pages.handling import can, need, render
 from gateway.pages.sources import SOURCES, Source
 from gateway.request_context import Caller
-from gateway.security import audit
+from gateway.security import audit, write_context
 
 PAGE_SIZE = 50
 FIELDS = (("name", "Name"), ("birthDate", "Date of birth"), ("gender", "Gender"), ("postcode", "Postcode"),
@@ -92,7 +92,7 @@ async def decide_page(request: Request, who: Caller) -> Response:
     repo = request.app.state.repo
 
     def work() -> None:
-        with repo.writing() as writer:  # the action audits itself in this transaction
+        with repo.writing(write_context(who, "linking")) as writer:  # the action audits itself here too
             act(writer, candidate_id, actor)
 
     await run_in_threadpool(work)

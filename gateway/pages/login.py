@@ -18,7 +18,7 @@ from gateway.auth.tokens import mint_token
 from gateway.outcomes import FhirError
 from gateway.pages.handling import COOKIE, cross_site, render
 from gateway.pages.staff import StaffMember, staff_list
-from gateway.request_context import Caller, current_caller
+from gateway.request_context import Caller
 from gateway.security import audit, request_ids
 
 PAGE_ROLES = ("nurse", "social-worker", "admin")
@@ -78,7 +78,6 @@ async def login(request: Request) -> Response:
                       staff=await run_in_threadpool(_staff, request))
     own, theirs = request_ids(request)
     who = Caller(principal, own, request.client.host if request.client else None, client_request_id=theirs)
-    current_caller.set(who)
     await audit(request, who, "login", None, query="page sign-in")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, token, max_age=max(60, principal.expires - int(time.time())), httponly=True,

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from gateway.repository.unit import UnitOfWork
 
 FhirJson = dict[str, Any]
 
@@ -42,8 +45,42 @@ class WriteResult:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceRow:
+    """The row of a source file (or message segment) a write came from, for Provenance and reports."""
+
+    file: str
+    line: int
+    key: str | None = None
+
+
+# The doors a change can come through (WriteContext.door).
+DOORS = ("rest", "batch", "transaction", "import", "assessment", "linking", "feed", "system")
+
+
+@dataclass(slots=True)
+class WriteContext:
+    """Who is writing and through which door, handed to every hook with the unit's write events.
+    `run_id`/`source` name an import run; `deltas` are the assessment changes the assessment service
+    worked out for this unit, as (Patient id, [AssessmentDelta]) pairs (kept loosely typed so the
+    repository does not import the Omaha adapter)."""
+
+    user: str = "system"
+    role: str | None = "system"
+    door: str = "system"
+    client: str | None = None
+    request_id: str | None = None
+    run_id: str | None = None
+    source: str | None = None
+    deltas: list[tuple[str, list[Any]]] = field(default_factory=list)
+
+
+SYSTEM = WriteContext()
+
+
+@dataclass(frozen=True, slots=True)
 class WriteEvent:
-    """Handed to write hooks inside the writing transaction (index, audit, outbox, linking)."""
+    """One new version, handed to the hooks inside the writing transaction (audit, provenance,
+    linking, subscriptions, inbox), in batches: every version a flush of the unit of work wrote."""
 
     res_type: str
     res_id: str
@@ -51,6 +88,8 @@ class WriteEvent:
     method: str  # POST | PUT | PATCH | DELETE
     before: str | None  # the previous version's JSON text (hooks parse it only if they need it)
     after: FhirJson | None  # None for a delete
+    at: int = 0  # the version's last_updated, µs
+    rows: tuple[SourceRow, ...] = ()  # the source rows that made it (imports, feeds): usually one
 
 
 @dataclass(slots=True)
@@ -62,22 +101,24 @@ class HistoryPage:
     total: int | None = None
 
 
-WriteHook = Callable[[Any, WriteEvent], None]
-BulkWriteHook = Callable[[Any, list[Any]], None]  # (connection, list of bulk.Version)
-CommitHook = Callable[[Any, list[WriteEvent]], None]  # (connection, every write of the transaction)
+ChangeHook = Callable[["UnitOfWork", list[WriteEvent]], None]
 
 
 @dataclass(slots=True)
 class Hooks:
-    """Work that must commit with every write (search index, audit, outbox, person linking).
-    `on_write` runs per single write; `on_bulk_write` once per import batch (the index is
-    written by the bulk path itself); `before_commit` once per write transaction with all its
-    writes, still inside it (so one submitted assessment makes one notification, not one per
-    resource)."""
+    """Work that must commit with every change, whichever door it came through. Features register
+    here at start-up (the repository imports none of them). `on_changes` hooks run after each flush
+    of a unit of work with the versions it wrote (audit, provenance, linking, subscription state);
+    they may write through the unit, and what they write is flushed and handed to the hooks in turn.
+    `before_commit` hooks run once per unit with every version it wrote, still inside its
+    transaction (so one submitted assessment makes one notification, not one per resource).
+    The search index is not a hook: the repository writes it with the resources it indexes."""
 
-    on_write: list[WriteHook] = field(default_factory=list)
-    on_bulk_write: list[BulkWriteHook] = field(default_factory=list)
-    before_commit: list[CommitHook] = field(default_factory=list)
+    on_changes: list[ChangeHook] = field(default_factory=list)
+    before_commit: list[ChangeHook] = field(default_factory=list)
+
+    def register(self, hook: ChangeHook, *, before_commit: bool = False) -> None:
+        (self.before_commit if before_commit else self.on_changes).append(hook)
 
 
 class FhirRepository(Protocol):

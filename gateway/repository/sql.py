@@ -11,9 +11,9 @@ from sqlalchemy import Connection, Row, and_, func, select, text, true
 
 from gateway.cursor import InvalidCursor, decode_cursor, encode_cursor
 from gateway.outcomes import bad_request, gone, not_found, precondition_failed
-from gateway.repository.base import FhirJson, HistoryPage, Hooks, StoredResource, WriteResult
+from gateway.repository.base import SYSTEM, FhirJson, HistoryPage, Hooks, StoredResource, WriteContext, WriteResult
 from gateway.repository.conditional import match_ids
-from gateway.repository.writes import Writer
+from gateway.repository.unit import UnitOfWork
 from gateway.storage.engine import Database
 from gateway.storage.point_reader import PointRow, SqlitePointReader
 from gateway.storage.tables import resource_history, resources
@@ -57,21 +57,24 @@ class SqlRepository:
     # Transactions ---------------------------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator[Writer]:
-        """One write transaction: everything done through the Writer commits together."""
+    def writing(self, context: WriteContext = SYSTEM) -> Iterator[UnitOfWork]:
+        """One write transaction through one unit of work: everything done through it, and
+        everything its hooks do, commits together. `context` says who writes through which door."""
+        if context is SYSTEM:
+            context = WriteContext()  # a fresh one: a unit may add assessment deltas to its context
         with self.db.writer.begin() as conn:
-            writer = Writer(conn, self.hooks)
-            yield writer
-            writer.finish()
+            unit = UnitOfWork(conn, self.hooks, context)
+            yield unit
+            unit.finish()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         with self.db.reader.connect() as conn:
             yield conn
 
-    def in_transaction(self, work: Callable[[Writer], T]) -> T:
-        with self.writing() as writer:
-            return work(writer)
+    def in_transaction(self, work: Callable[[UnitOfWork], T], context: WriteContext = SYSTEM) -> T:
+        with self.writing(context) as unit:
+            return work(unit)
 
     # Reads ----------------------------------------------------------------------------------
 
@@ -148,30 +151,33 @@ class SqlRepository:
 
     # Writes ---------------------------------------------------------------------------------
 
-    def create(self, resource: FhirJson, if_none_exist: str | None = None) -> WriteResult:
+    def create(self, resource: FhirJson, if_none_exist: str | None = None,
+               context: WriteContext = SYSTEM) -> WriteResult:
         """https://hl7.org/fhir/R4/http.html#create; with If-None-Exist, #ccreate, atomically."""
-        with self.writing() as writer:
+        with self.writing(context) as writer:
             return create_in(writer, resource, if_none_exist)
 
-    def update(self, res_type: str, res_id: str, resource: FhirJson, if_match: int | None = None) -> WriteResult:
+    def update(self, res_type: str, res_id: str, resource: FhirJson, if_match: int | None = None,
+               context: WriteContext = SYSTEM) -> WriteResult:
         """https://hl7.org/fhir/R4/http.html#update (update-as-create allowed: ids are client-assigned)."""
         check_id(res_id)
-        with self.writing() as writer:
+        with self.writing(context) as writer:
             return writer.put(resource, res_id, "PUT", if_match)
 
     def conditional_update(self, res_type: str, query: str, resource: FhirJson,
-                           if_match: int | None = None) -> WriteResult:
+                           if_match: int | None = None, context: WriteContext = SYSTEM) -> WriteResult:
         """https://hl7.org/fhir/R4/http.html#cond-update"""
-        with self.writing() as writer:
+        with self.writing(context) as writer:
             return conditional_update_in(writer, res_type, query, resource, if_match)
 
-    def delete(self, res_type: str, res_id: str, if_match: int | None = None) -> WriteResult:
+    def delete(self, res_type: str, res_id: str, if_match: int | None = None,
+               context: WriteContext = SYSTEM) -> WriteResult:
         """https://hl7.org/fhir/R4/http.html#delete"""
-        with self.writing() as writer:
+        with self.writing(context) as writer:
             return writer.remove(res_type, res_id, if_match)
 
 
-def create_in(writer: Writer, resource: FhirJson, if_none_exist: str | None) -> WriteResult:
+def create_in(writer: UnitOfWork, resource: FhirJson, if_none_exist: str | None) -> WriteResult:
     """Create with a server-assigned id, or return the one existing match of `if_none_exist`."""
     res_type = resource["resourceType"]
     if if_none_exist:
@@ -180,10 +186,10 @@ def create_in(writer: Writer, resource: FhirJson, if_none_exist: str | None) -> 
             raise precondition_failed(f"If-None-Exist '{if_none_exist}' matches {len(ids)} {res_type} resources")
         if ids:
             return WriteResult(writer.read_current(res_type, ids[0]), "existing")
-    return writer.put(resource, str(uuid4()), "POST", current=None, fetched=True)
+    return writer.put(resource, str(uuid4()), "POST", new=True)
 
 
-def conditional_update_in(writer: Writer, res_type: str, query: str, resource: FhirJson,
+def conditional_update_in(writer: UnitOfWork, res_type: str, query: str, resource: FhirJson,
                           if_match: int | None) -> WriteResult:
     """Update the one match of `query`, or create when nothing matches."""
     ids = match_ids(writer.conn, res_type, query, lock=True)

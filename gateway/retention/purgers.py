@@ -21,12 +21,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, delete, func, select
 
+from gateway.delivery.tables import delivery_outbox
 from gateway.imports.tables import import_runs
 from gateway.imports.uploads import PREFIX as UPLOAD_PREFIX
 from gateway.imports.uploads import upload_root
 from gateway.retention.registry import Purger, register
 from gateway.settings import Settings
-from gateway.subscriptions.tables import delivery_outbox
 
 o = delivery_outbox.c
 

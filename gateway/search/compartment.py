@@ -9,8 +9,9 @@ See https://hl7.org/fhir/R4/compartmentdefinition-patient.html
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Connection, false, select
 
@@ -19,6 +20,9 @@ from gateway.storage.index_tables import search_reference
 from gateway.storage.tables import resources
 
 _CHUNK = 500
+# The elements behind the compartment's `patient`/`subject` parameters of the types the gateway
+# serves (Condition.subject, AllergyIntolerance.patient, Coverage.beneficiary...), in that order.
+_SUBJECT_ELEMENTS = ("subject", "patient", "beneficiary")
 
 
 @lru_cache(maxsize=1)
@@ -65,3 +69,13 @@ def compartment_ids(
                 q = q.where(r.last_updated >= since)
             for res_id in conn.execute(q.order_by(r.res_id)).scalars():
                 yield res_type, res_id
+
+
+def patient_of(resource: Mapping[str, Any] | None) -> str | None:
+    """Which Patient a resource is about ("Patient/<id>"), from the element that puts it in that
+    Patient's compartment; None for a resource about no Patient (and for a Patient itself)."""
+    for key in _SUBJECT_ELEMENTS:
+        ref = (resource or {}).get(key)
+        if isinstance(ref, dict) and str(ref.get("reference", "")).startswith("Patient/"):
+            return str(ref["reference"])
+    return None

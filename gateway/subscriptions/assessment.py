@@ -10,7 +10,7 @@ they were. `diff_assessment` then says what changed.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +20,8 @@ from sqlalchemy import Connection, func, select
 from adapters.omaha.changes import AssessmentDelta
 from adapters.omaha.diff import diff_assessment
 from adapters.omaha.from_fhir import focus_condition, is_care_plan, is_problem, is_rating, reason_condition
-from gateway.assessments.events import take_deltas
 from gateway.repository.base import WriteEvent
+from gateway.search.compartment import patient_of
 from gateway.storage.index_tables import search_date, search_reference
 from gateway.storage.tables import resources
 
@@ -45,15 +45,6 @@ class AssessmentChange:
 
 def is_omaha(resource: FhirJson | None) -> bool:
     return bool(resource) and (is_problem(resource) or is_rating(resource) or is_care_plan(resource))  # type: ignore[arg-type]
-
-
-def subject_of(resource: FhirJson | None) -> str | None:
-    """The Patient a resource is about ("Patient/<id>"), from subject or patient."""
-    for key in ("subject", "patient"):
-        ref = (resource or {}).get(key)
-        if isinstance(ref, dict) and str(ref.get("reference", "")).startswith("Patient/"):
-            return str(ref["reference"])
-    return None
 
 
 def _before(event: WriteEvent) -> FhirJson | None:
@@ -114,13 +105,14 @@ def _conditions_touched(resource: FhirJson) -> set[str]:
     return {cid for act in resource.get("activity", []) if (cid := reason_condition(act))}
 
 
-def assessment_changes(conn: Connection, events: list[WriteEvent]) -> list[AssessmentChange]:
+def assessment_changes(conn: Connection, events: list[WriteEvent],
+                       worked_out: Sequence[tuple[str, list[AssessmentDelta]]] = ()) -> list[AssessmentChange]:
     """Each person's Omaha changes in `events` (people in order of first write); people whose
     writes changed nothing the assessment shows (a re-save, a typo in a note) are left out.
-    Where the assessment service already worked out a person's deltas (it records them on the
-    connection, see gateway.assessments.events) those are used instead of diffing again."""
+    Where the assessment service already worked out a person's deltas (`worked_out`, from the
+    unit of work's context) those are used instead of diffing again."""
     recorded: dict[str, list[AssessmentDelta]] = {}
-    for patient_id, deltas in take_deltas(conn):
+    for patient_id, deltas in worked_out:
         recorded.setdefault(f"Patient/{patient_id}", []).extend(deltas)
     by_patient: dict[str, list[tuple[WriteEvent, FhirJson | None]]] = {}
     for event in events:
@@ -130,7 +122,7 @@ def assessment_changes(conn: Connection, events: list[WriteEvent]) -> list[Asses
         shown = event.after or before
         if not is_omaha(shown) and not is_omaha(before):
             continue
-        patient = subject_of(shown) or subject_of(before)
+        patient = patient_of(shown) or patient_of(before)
         if patient:
             by_patient.setdefault(patient, []).append((event, before))
     out = []

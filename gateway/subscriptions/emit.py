@@ -9,13 +9,13 @@ subscription strictly increasing with no gaps, in commit order, across processes
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection, insert, update
 
 from gateway.delivery.outbox import enqueue
-from gateway.inbox.updates import record_update
-from gateway.repository.base import CommitHook, WriteEvent
-from gateway.settings import Settings
+from gateway.repository.base import ChangeHook, WriteContext, WriteEvent
+from gateway.repository.unit import UnitOfWork
 from gateway.storage.times import now_us
 from gateway.subscriptions.lifecycle import event_queue
 from gateway.subscriptions.matching import Matcher
@@ -42,12 +42,18 @@ def record_event(conn: Connection, sub_id: str, event: TopicEvent) -> int:
     return number
 
 
-def make_commit_hook(settings: Settings) -> CommitHook:
-    """The hook for `Hooks.before_commit`: subscriptions and social care updates for each write
-    transaction. Settings say where social care updates go."""
+# Told of each assessment change a unit of work made, after its subscription events (the inbox
+# registers one at start-up, so subscriptions need not know the inbox).
+ChangeListener = Callable[[Connection, Matcher, TopicEvent, WriteContext], None]
 
-    def subscriptions_before_commit(conn: Connection, events: list[WriteEvent]) -> None:
-        topic_events = fired(conn, events)
+
+def make_commit_hook(listeners: Sequence[ChangeListener] = ()) -> ChangeHook:
+    """The hook for `Hooks.before_commit`: numbered subscription events for each unit of work,
+    whichever door it came through, then each assessment change handed to `listeners`."""
+
+    def subscriptions_before_commit(unit: UnitOfWork, events: list[WriteEvent]) -> None:
+        conn = unit.conn
+        topic_events = fired(conn, events, unit.context.deltas)
         if not topic_events:
             return
         matcher = Matcher(conn)
@@ -55,6 +61,7 @@ def make_commit_hook(settings: Settings) -> CommitHook:
             for sub_id in matcher.matching(event):
                 record_event(conn, sub_id, event)
             if event.change is not None and event.patient is not None:
-                record_update(conn, settings, matcher, event)
+                for listener in listeners:
+                    listener(conn, matcher, event, unit.context)
 
     return subscriptions_before_commit

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from gateway.delivery.outbox import cancel_queue, enqueue
 from gateway.repository.base import WriteEvent
+from gateway.repository.unit import UnitOfWork
 from gateway.subscriptions.config import SubscriptionConfig, read_subscription
 from gateway.subscriptions.tables import subscription_state
 
@@ -55,10 +56,15 @@ def next_status(config: SubscriptionConfig, row: Any) -> tuple[str, bool]:
     return row.status, False
 
 
-def subscription_write_hook(conn: Connection, event: WriteEvent) -> None:
-    """Write hook: validate a Subscription write and mirror it into `subscription_state`."""
-    if event.res_type != "Subscription":
-        return
+def subscription_changes(unit: UnitOfWork, events: list[WriteEvent]) -> None:
+    """Change hook: validate each Subscription write and mirror it into `subscription_state`."""
+    for event in events:
+        if event.res_type == "Subscription":
+            mirror(unit.conn, event)
+
+
+def mirror(conn: Connection, event: WriteEvent) -> None:
+    """Keep `subscription_state` in step with one Subscription write (422 for an unusable one)."""
     row = conn.execute(select(subscription_state).where(s.sub_id == event.res_id)).first()
     if event.after is None:
         if row is not None:

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from gateway.delivery.jobs import fhir_base, view_of
 from gateway.delivery.outbox import pending_by
 from gateway.limits.numbers import whole_number
 from gateway.operations.parameters import read_parameters
@@ -26,6 +25,7 @@ from gateway.security import audit, authorized
 from gateway.storage.times import now_us, us_to_instant
 from gateway.subscriptions.config import CONTENTS
 from gateway.subscriptions.notifications import StoredEvent, notification_bundle, status_parameters
+from gateway.subscriptions.sending import fhir_base, view_of
 from gateway.subscriptions.tables import subscription_events, subscription_state
 
 STATUS_DEFINITION = load_definition("backport-subscription-status")

@@ -1,5 +1,4 @@
-"""HTTP routes of the subscription work: the published SubscriptionTopics (R4B shape, read-only,
-under /fhir), plus the inbox and dead-letter JSON APIs, as one router for the app to include.
+"""HTTP routes of the published SubscriptionTopics (R4B shape, read-only, under /fhir).
 
 Include it before the generic FHIR router: `/fhir/SubscriptionTopic` is not a stored R4 type.
 """
@@ -9,8 +8,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from gateway.delivery.routes import router as delivery_router
-from gateway.inbox.routes import router as inbox_router
 from gateway.outcomes import not_found
 from gateway.request_context import Caller
 from gateway.responses import FhirResponse
@@ -19,8 +16,6 @@ from gateway.storage.times import now_us, us_to_instant
 from gateway.subscriptions.topics import all_topics, subscription_topic, topic_by_id
 
 router = APIRouter()
-router.include_router(inbox_router)
-router.include_router(delivery_router)
 
 
 @router.get("/fhir/SubscriptionTopic", include_in_schema=False)

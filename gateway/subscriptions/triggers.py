@@ -7,7 +7,7 @@ exists exactly when the change that caused it commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +16,12 @@ from sqlalchemy import Connection
 
 from adapters.omaha.changes import AssessmentDelta
 from gateway.repository.base import WriteEvent
-from gateway.subscriptions.assessment import AssessmentChange, assessment_changes, subject_of
+from gateway.search.compartment import patient_of
+from gateway.subscriptions.assessment import AssessmentChange, assessment_changes
 from gateway.subscriptions.topics import Topic, all_topics
 
 FhirJson = dict[str, Any]
+Deltas = Sequence[tuple[str, list[AssessmentDelta]]]  # (Patient id, deltas), as in WriteContext.deltas
 
 
 @dataclass(slots=True)
@@ -39,9 +41,9 @@ def versioned(event: WriteEvent) -> str:
     return f"{event.res_type}/{event.res_id}/_history/{event.version}"
 
 
-def _assessment(topic: Topic, conn: Connection, events: list[WriteEvent]) -> list[TopicEvent]:
+def _assessment(topic: Topic, conn: Connection, events: list[WriteEvent], deltas: Deltas) -> list[TopicEvent]:
     out = []
-    for change in assessment_changes(conn, events):
+    for change in assessment_changes(conn, events, deltas):
         # The focus is the rating if one was written (what the team usually changes), else the first write.
         ordered = sorted(change.written, key=lambda e: e.res_type != "Observation")
         focus = versioned(ordered[0])
@@ -57,7 +59,7 @@ def _status_class(resource: FhirJson | None) -> tuple[str | None, str | None]:
     return resource.get("status"), cls.get("code") if isinstance(cls, dict) else None
 
 
-def _encounter(topic: Topic, _conn: Connection, events: list[WriteEvent]) -> list[TopicEvent]:
+def _encounter(topic: Topic, _conn: Connection, events: list[WriteEvent], _deltas: Deltas) -> list[TopicEvent]:
     out = []
     for event in events:
         if event.res_type != "Encounter" or event.after is None:
@@ -70,7 +72,7 @@ def _encounter(topic: Topic, _conn: Connection, events: list[WriteEvent]) -> lis
         admitted = status == "in-progress" and was != "in-progress" and was != "finished"
         discharged = status == "finished" and was != "finished"
         if admitted or discharged:
-            patient = subject_of(event.after)
+            patient = patient_of(event.after)
             out.append(TopicEvent(topic, patient, versioned(event), [patient] if patient else []))
     return out
 
@@ -85,7 +87,7 @@ def _codes_of(resource: FhirJson | None) -> set[tuple[str, str]]:
             for c in concept.get("coding", [])}
 
 
-def _coded_finding(topic: Topic, _conn: Connection, events: list[WriteEvent]) -> list[TopicEvent]:
+def _coded_finding(topic: Topic, _conn: Connection, events: list[WriteEvent], _deltas: Deltas) -> list[TopicEvent]:
     out = []
     wanted = topic.codes()
     for event in events:
@@ -96,12 +98,12 @@ def _coded_finding(topic: Topic, _conn: Connection, events: list[WriteEvent]) ->
         before = orjson.loads(event.before) if event.before else None
         if _codes_of(before) & wanted:
             continue  # already had the finding: an edit, not a new health change
-        patient = subject_of(event.after)
+        patient = patient_of(event.after)
         out.append(TopicEvent(topic, patient, versioned(event), [patient] if patient else []))
     return out
 
 
-Detector = Callable[[Topic, Connection, list[WriteEvent]], list[TopicEvent]]
+Detector = Callable[[Topic, Connection, list[WriteEvent], Deltas], list[TopicEvent]]
 DETECTORS: dict[str, Detector] = {
     "assessment": _assessment,
     "encounter": _encounter,
@@ -109,10 +111,12 @@ DETECTORS: dict[str, Detector] = {
 }
 
 
-def fired(conn: Connection, events: list[WriteEvent]) -> list[TopicEvent]:
-    """Every topic event of one transaction, topic by topic in `topics.json` order."""
+def fired(conn: Connection, events: list[WriteEvent], deltas: Deltas = ()) -> list[TopicEvent]:
+    """Every topic event of one unit of work, topic by topic in `topics.json` order. `deltas`: the
+    assessment changes the assessment service already worked out (from the unit's context)."""
     out: list[TopicEvent] = []
+    types = {e.res_type for e in events}
     for topic in all_topics():
-        if any(e.res_type in topic.resources for e in events):
-            out.extend(DETECTORS[topic.trigger](topic, conn, events))
+        if types.intersection(topic.resources):
+            out.extend(DETECTORS[topic.trigger](topic, conn, events, deltas))
     return out

@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from gateway.app import build_repository
 from gateway.assessments.records import read_json
+from gateway.inbox.tables import inbox_items
 from gateway.pages.caseload import caseload_ids
 from gateway.pages.falls import falls
 from gateway.pages.record import gather_record
-from gateway.subscriptions.tables import inbox_items
 from tests.browser.conftest import PHONE, TABLET, Seeded
 
 pytestmark = pytest.mark.browser

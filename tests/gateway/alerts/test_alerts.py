@@ -14,11 +14,11 @@ from gateway.alerts.job import check_alerts
 from gateway.alerts.tables import alert_events, alert_state
 from gateway.app import build_repository, create_app
 from gateway.delivery.outbox import enqueue
+from gateway.delivery.tables import delivery_outbox
 from gateway.imports.tables import import_runs
 from gateway.repository.sql import SqlRepository
 from gateway.settings import Settings
 from gateway.storage.times import now_us
-from gateway.subscriptions.tables import delivery_outbox
 from tests.gateway.subscriptions.receiver import Receiver
 
 HOUR = 3600 * 1_000_000

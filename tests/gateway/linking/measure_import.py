@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from gateway.app import build_repository
-from gateway.linking.hooks import PersonLinker
+from gateway.linking.hooks import link_changes
 from gateway.settings import Settings
 from gateway.storage.migrate import upgrade
 from tests.gateway.linking.conftest import import_all, read_sample
@@ -27,8 +27,7 @@ def timed_import(folders: dict[str, Path], linking: bool) -> float:
     upgrade(url)
     repo = build_repository(Settings(database_url=url, key_dir=root / "keys"))
     if not linking:
-        for hooks in (repo.hooks.on_write, repo.hooks.on_bulk_write):
-            hooks[:] = [h for h in hooks if not isinstance(getattr(h, "__self__", None), PersonLinker)]
+        repo.hooks.on_changes[:] = [h for h in repo.hooks.on_changes if h is not link_changes]
     start = time.perf_counter()
     import_all(repo, folders)
     elapsed = time.perf_counter() - start

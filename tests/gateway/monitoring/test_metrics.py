@@ -17,9 +17,9 @@ from adapters.systmone.sample import write_extract
 from gateway.alerts.job import check_alerts
 from gateway.app import build_repository, create_app
 from gateway.delivery.outbox import enqueue
+from gateway.delivery.tables import delivery_outbox
 from gateway.settings import Settings
 from gateway.storage.times import now_us
-from gateway.subscriptions.tables import delivery_outbox
 from tests.gateway.imports.store import run_import
 
 METRICS_TOKEN = "scrape-" + uuid.uuid4().hex

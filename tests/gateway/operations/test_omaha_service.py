@@ -9,21 +9,21 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
 
 from adapters.omaha.questionnaire import QUESTIONNAIRE_ID, QUESTIONNAIRE_URL
 from adapters.omaha.rules import AssessmentInvalid
 from adapters.uris import SNOMED
-from gateway.assessments.events import PersonDeltas, peek_deltas, record_deltas, take_deltas
 from gateway.assessments.questionnaire import publish_questionnaire
 from gateway.assessments.service import submit_assessment
 from gateway.assessments.view import person_assessment
 from gateway.repository.base import WriteEvent
 from gateway.repository.sql import SqlRepository
+from gateway.repository.unit import UnitOfWork
 from tests.adapters.omaha.forms import intervention, problem, response, three_problems
 from tests.gateway.api.fhir_api import FhirApi
 
 FhirJson = dict[str, Any]
+PersonDeltas = tuple[str, list[Any]]
 
 
 @pytest.fixture
@@ -33,12 +33,11 @@ def repo(client: TestClient) -> SqlRepository:
 
 @pytest.fixture
 def seen(repo: SqlRepository) -> list[list[PersonDeltas]]:
-    """What a before-commit hook sees in each transaction. It runs first and only peeks, so the
-    app's own hooks (subscriptions takes the deltas) still get them."""
+    """What a before-commit hook sees in each unit of work: the deltas in the unit's context."""
     taken: list[list[PersonDeltas]] = []
 
-    def hook(conn: Connection, _events: list[WriteEvent]) -> None:
-        taken.append(peek_deltas(conn))
+    def hook(unit: UnitOfWork, _events: list[WriteEvent]) -> None:
+        taken.append(list(unit.context.deltas))
 
     repo.hooks.before_commit.insert(0, hook)
     return taken
@@ -66,22 +65,19 @@ def test_an_unchanged_resubmission_hands_over_nothing(repo: SqlRepository, perso
     assert len(seen) == 1  # the second wrote nothing new, so its before-commit hooks did not run
 
 
-def test_deltas_of_a_rolled_back_transaction_do_not_reach_the_next(repo: SqlRepository, person: FhirJson) -> None:
-    # Connection.info outlives a transaction: a later transaction on the same connection must not
-    # see deltas recorded by one that rolled back.
+def test_deltas_of_a_rolled_back_unit_do_not_reach_the_next(repo: SqlRepository, person: FhirJson,
+                                                           seen: list[list[PersonDeltas]]) -> None:
+    # The deltas belong to one unit of work's context: a unit that rolled back takes its deltas with it.
     stale = submit_assessment(repo, person["id"], three_problems("2026-01-05", (2, 2, 2), (3, 3, 3),
                                                                  (3, 2, 2)), "Practitioner/nurse-1").deltas
-    with repo.db.writer.connect() as conn:
-        with conn.begin() as failed:
-            record_deltas(conn, person["id"], stale)
-            failed.rollback()
-        assert conn.info.get("assessment_deltas") is not None  # left behind on the connection...
-        with conn.begin():
-            assert take_deltas(conn) == []  # ...but not handed to the next transaction
-        with conn.begin():
-            record_deltas(conn, person["id"], stale[:1])
-            assert take_deltas(conn) == [(person["id"], stale[:1])]
-            assert take_deltas(conn) == []
+    seen.clear()
+    with pytest.raises(RuntimeError), repo.writing() as unit:
+        unit.note_deltas(person["id"], stale)
+        raise RuntimeError("rolled back")
+    again = submit_assessment(repo, person["id"], three_problems("2026-02-05", (3, 3, 3), (3, 3, 3),
+                                                                 (3, 2, 2)), "Practitioner/nurse-1")
+    assert again.deltas and again.deltas != stale
+    assert seen == [[(person["id"], again.deltas)]]
 
 
 def test_a_rule_violation_writes_nothing_and_hands_over_nothing(repo: SqlRepository, person: FhirJson,

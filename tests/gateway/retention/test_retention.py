@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select
 
 from gateway.app import build_repository
 from gateway.audit.table import audit_log
+from gateway.delivery.tables import delivery_outbox
 from gateway.imports.tables import import_runs
 from gateway.retention import purgers
 from gateway.retention.job import RetentionJob
@@ -23,7 +24,6 @@ from gateway.retention.run import RETENTION_USER, run_retention
 from gateway.settings import Settings
 from gateway.storage.tables import resource_history, resources
 from gateway.storage.times import now_us
-from gateway.subscriptions.tables import delivery_outbox
 from tests.gateway.api.fhir_api import FhirApi
 
 DAY = 86_400 * 1_000_000

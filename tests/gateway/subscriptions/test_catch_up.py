@@ -14,9 +14,9 @@ from sqlalchemy import update
 
 from gateway.app import create_app
 from gateway.delivery import outbox
+from gateway.delivery.tables import delivery_outbox
 from gateway.settings import Settings
 from gateway.storage.engine import open_database
-from gateway.subscriptions.tables import delivery_outbox
 from tests.gateway.api.fhir_api import FhirApi
 from tests.gateway.subscriptions import builders
 from tests.gateway.subscriptions.receiver import Receiver
