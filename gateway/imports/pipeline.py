@@ -201,7 +201,7 @@ class ImportRunner:
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             conn.exec_driver_sql(  # the driver's executemany: one row per input row adds up
                 f"INSERT INTO import_rows ({', '.join(_ROW_COLUMNS)}) VALUES ({', '.join([mark] * len(_ROW_COLUMNS))})",
-                [_row_values(run_id, o) for o in outcomes],  # type: ignore[arg-type]
+                [_row_values(run_id, o) for o in outcomes],
             )
             record_warnings(conn, run_id, outcomes)
             counts.update(o.outcome for o in outcomes)

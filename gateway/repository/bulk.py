@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 
 from gateway.repository.base import SourceRow
 from gateway.repository.writes import stamp
-from gateway.search.indexer import delete_index, index_rows, replace_index_many
+from gateway.search.indexer import IndexRows, delete_index, index_rows, replace_index_many
 from gateway.storage.tables import resources
 from gateway.storage.times import now_us
 
@@ -145,7 +145,7 @@ def _executemany(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> Non
     """Straight to the driver's executemany: SQLAlchemy's per-row parameter processing costs more
     than the insert itself at import volumes. Runs on the caller's transaction."""
     if rows:
-        conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+        conn.exec_driver_sql(sql, rows)
 
 
 def flush(conn: Connection, written: list[Version], originally_stored: set[Key]) -> None:
@@ -184,7 +184,8 @@ def flush(conn: Connection, written: list[Version], originally_stored: set[Key])
 
 
 def _reindex(conn: Connection, latest: dict[Key, Version], originally_stored: set[Key]) -> None:
-    fresh, replaced = [], []
+    fresh: list[tuple[str, str, IndexRows]] = []
+    replaced: list[tuple[str, str, IndexRows]] = []
     for key, v in latest.items():
         if v.deleted:
             delete_index(conn, key[0], key[1])
