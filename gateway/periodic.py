@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 
 log = logging.getLogger(__name__)
 
 
-class Periodic:
+class Periodic(ABC):
     """Calls `tick()` after `first_wait()` seconds, then every `period()` seconds; a failing tick is
     logged and tried again next period. Subclasses give the name, the waits and `tick`."""
 
@@ -19,14 +20,16 @@ class Periodic:
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
 
+    @abstractmethod
     def period(self) -> float:
-        raise NotImplementedError
+        """Seconds between ticks."""
 
     def first_wait(self) -> float:
         return self.period()
 
+    @abstractmethod
     async def tick(self) -> None:
-        raise NotImplementedError
+        """The job's one piece of work."""
 
     @property
     def running(self) -> bool:

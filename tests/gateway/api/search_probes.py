@@ -16,6 +16,8 @@ from typing import Any
 from fhirpathpy import compile as compile_path
 from fhirpathpy.models import models
 
+from gateway.search.compile import split_top
+
 # A well-formed value of each parameter type, for parameters no stored resource has a value for.
 SAMPLE = {
     "string": "ash", "token": "http://example.org|abc", "date": "ge2020-01-01", "reference": "Patient/abc",
@@ -27,20 +29,8 @@ _RELATIVE = re.compile(r"^[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
 
 
 def split_union(expression: str) -> list[str]:
-    """The top-level `|` parts of an expression (parentheses and quotes respected)."""
-    parts, depth, quoted, start = [], 0, False, 0
-    for i, ch in enumerate(expression):
-        if ch == "'":
-            quoted = not quoted
-        elif not quoted and ch == "(":
-            depth += 1
-        elif not quoted and ch == ")":
-            depth -= 1
-        elif not quoted and depth == 0 and ch == "|":
-            parts.append(expression[start:i].strip())
-            start = i + 1
-    parts.append(expression[start:].strip())
-    return [p for p in parts if p]
+    """The top-level `|` parts of an expression (the gateway's own splitter: parentheses and quotes respected)."""
+    return [p for p in split_top(expression, "|") if p]
 
 
 def _strip_parens(part: str) -> str:
